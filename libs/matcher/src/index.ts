@@ -1,0 +1,3 @@
+export * from './normalize-path.js';
+export * from './normalize-host.js';
+export * from './route-index.js';

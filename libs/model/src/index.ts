@@ -1,0 +1,4 @@
+export * from './kube-objects.js';
+export * from './diagnostic.js';
+export * from './routing-table.js';
+export * from './delivery.js';
