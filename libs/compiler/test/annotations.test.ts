@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { compile } from '../src/index.js';
+import { ingress, withBackends } from './fixtures.js';
+
+const P = 'pipy.ingress.kubernetes.io/';
+
+function compileWith(annotations: Record<string, string>) {
+  const ing = ingress('annotated', { annotations, rules: [{ host: 'foo.com', paths: [{ path: '/httpbin', service: 'a' }] }] });
+  const other = ingress('other', { rules: [{ host: 'other.com', paths: [{ service: 'b' }] }] });
+  const { config, diagnostics } = compile(withBackends([ing, other]));
+  const vhost = config.virtualHosts.find((v) => v.host === 'foo.com');
+  const route = vhost?.routes[0];
+  const cluster = config.clusters.find((c) => c.id === route?.clusterId);
+  return { config, diagnostics, route, cluster };
+}
+
+const field = (key: string) => `metadata.annotations[${JSON.stringify(key)}]`;
+
+describe('lb-type', () => {
+  for (const value of ['round-robin', 'hashing', 'least-work', 'Hashing']) {
+    it(`accepts ${value}`, () => {
+      const { cluster, diagnostics } = compileWith({ [`${P}lb-type`]: value });
+      expect(diagnostics).toEqual([]);
+      expect(cluster?.lb).toBe(value.toLowerCase());
+    });
+  }
+  it('an invalid value is a diagnostic naming the annotation; the Ingress is served round-robin', () => {
+    const { cluster, diagnostics, config } = compileWith({ [`${P}lb-type`]: 'random' });
+    expect(cluster?.lb).toBe('round-robin');
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ code: 'InvalidAnnotation', field: field(`${P}lb-type`), object: expect.objectContaining({ name: 'annotated' }) }),
+    ]);
+    expect(diagnostics[0].message).toContain('random');
+    expect(config.virtualHosts.map((v) => v.host)).toEqual(['foo.com', 'other.com']);
+  });
+  it('gives two Ingresses on one Service with different policies two clusters', () => {
+    const one = ingress('one', { annotations: { [`${P}lb-type`]: 'hashing' }, rules: [{ host: 'a.com', paths: [{ service: 'a' }] }] });
+    const two = ingress('two', { rules: [{ host: 'b.com', paths: [{ service: 'a' }] }] });
+    expect(compile(withBackends([one, two])).config.clusters.map((c) => c.id)).toEqual(['default/a:80', 'default/a:80|lb=hashing']);
+  });
+});
+
+describe('session-sticky', () => {
+  for (const value of ['1', 't', 'true', 'y', 'yes', 'on', 'TRUE', ' On ']) {
+    it(`"${value}" is true`, () => expect(compileWith({ [`${P}session-sticky`]: value }).cluster?.sessionSticky).toBe(true));
+  }
+  for (const value of ['0', 'f', 'false', 'n', 'no', 'off', 'OFF']) {
+    it(`"${value}" is false`, () => expect(compileWith({ [`${P}session-sticky`]: value }).cluster?.sessionSticky).toBe(false));
+  }
+  it('an invalid boolean is a diagnostic and the default (false) applies', () => {
+    const { cluster, diagnostics } = compileWith({ [`${P}session-sticky`]: 'maybe' });
+    expect(cluster?.sessionSticky).toBe(false);
+    expect(diagnostics).toEqual([expect.objectContaining({ code: 'InvalidAnnotation', field: field(`${P}session-sticky`) })]);
+  });
+});
+
+describe('rewrite-target-from / -to', () => {
+  it('FSM demo: ^/httpbin/? → / is carried on the route', () => {
+    const { route, diagnostics } = compileWith({ [`${P}rewrite-target-from`]: '^/httpbin/?', [`${P}rewrite-target-to`]: '/' });
+    expect(diagnostics).toEqual([]);
+    expect(route?.rewrite).toEqual({ from: '^/httpbin/?', to: '/' });
+  });
+  it('an invalid regex is a diagnostic and no rewrite applies', () => {
+    const { route, diagnostics } = compileWith({ [`${P}rewrite-target-from`]: '^/(unclosed', [`${P}rewrite-target-to`]: '/' });
+    expect(route?.rewrite).toBeUndefined();
+    expect(diagnostics).toEqual([expect.objectContaining({ code: 'InvalidAnnotation', field: field(`${P}rewrite-target-from`) })]);
+    expect(diagnostics[0].message).toMatch(/invalid regular expression/);
+  });
+  it('from without to (and to without from) is a diagnostic', () => {
+    expect(compileWith({ [`${P}rewrite-target-from`]: '^/a' }).diagnostics).toEqual([expect.objectContaining({ field: field(`${P}rewrite-target-from`) })]);
+    expect(compileWith({ [`${P}rewrite-target-to`]: '/' }).diagnostics).toEqual([expect.objectContaining({ field: field(`${P}rewrite-target-to`) })]);
+  });
+  it('an overlong pattern is refused (bounded)', () => {
+    const { route, diagnostics } = compileWith({ [`${P}rewrite-target-from`]: 'a'.repeat(1025), [`${P}rewrite-target-to`]: '/' });
+    expect(route?.rewrite).toBeUndefined();
+    expect(diagnostics[0].message).toMatch(/1 to 1024 characters/);
+  });
+});
+
+describe('other annotations', () => {
+  it('an unknown annotation with our prefix (a typo) is reported and has no effect', () => {
+    const { diagnostics, route } = compileWith({ [`${P}lb-typ`]: 'hashing' });
+    expect(route).toBeDefined();
+    expect(diagnostics).toEqual([expect.objectContaining({ code: 'InvalidAnnotation', field: field(`${P}lb-typ`), message: expect.stringMatching(/unknown annotation/) })]);
+  });
+  it('annotations of other controllers are ignored without a word', () => {
+    expect(compileWith({ 'nginx.ingress.kubernetes.io/rewrite-target': '/' }).diagnostics).toEqual([]);
+  });
+  for (const key of [`${P}upstream-ssl-verify`, `${P}tls-verify-client`, `${P}upstream-ssl-secret`, 'portico.dev/ssl-passthrough']) {
+    it(`${key} cannot be honoured yet: the Ingress fails closed with an error, others keep serving`, () => {
+      const { config, diagnostics } = compileWith({ [key]: 'true' });
+      expect(config.virtualHosts.map((v) => v.host)).toEqual(['other.com']);
+      expect(diagnostics).toEqual([expect.objectContaining({ severity: 'error', field: field(key), message: expect.stringMatching(/fail closed/) })]);
+    });
+  }
+  it('upstream-protocol: HTTP accepted, GRPC warned, nonsense reported', () => {
+    expect(compileWith({ [`${P}upstream-protocol`]: 'HTTP' }).diagnostics).toEqual([]);
+    expect(compileWith({ [`${P}upstream-protocol`]: 'GRPC' }).diagnostics[0].message).toMatch(/not supported yet/);
+    expect(compileWith({ [`${P}upstream-protocol`]: 'SPDY' }).diagnostics[0].message).toMatch(/must be HTTP or GRPC/);
+  });
+});
