@@ -1,0 +1,47 @@
+import type { LevelWithSilent } from 'pino';
+import type { Logger } from '../logging/logger.js';
+import type { CompileFunction } from '../pipeline/config-pipeline.js';
+
+/** What `startApi` and the CLI accept. */
+export interface ApiOptions {
+  /** Directory of Kubernetes manifests (the file store). */
+  manifests: string;
+  /** Admin HTTP port; 0 picks a free one. Default 9090. */
+  port?: number;
+  /** Address to listen on. Default `0.0.0.0`. */
+  bind?: string;
+  /** Bearer token for `/api/v1/*` admin endpoints. */
+  adminToken: string;
+  /** Bearer token proxies present on the config stream and ack endpoints. */
+  proxyToken: string;
+  /** Ingress class names Portico claims. Default `['portico']`. */
+  classNames?: string[];
+  /** Also take Ingresses that name no class. */
+  watchIngressWithoutClass?: boolean;
+  /** `IngressClass.spec.controller` value that is ours; default from @portico/compiler. */
+  controllerName?: string;
+  /** Built web app to serve at `/`; default `apps/web/dist`. Served only if it exists; `null` turns it off. */
+  webDir?: string | null;
+  /** Default `info`. Ignored when `logger` is given. */
+  logLevel?: LevelWithSilent;
+  logger?: Logger;
+  /** Keep-alive message interval on config streams. Default 15 000 ms. */
+  pingIntervalMs?: number;
+  /** File store quiet time before a rescan. Default 25 ms. */
+  debounceMs?: number;
+  /** Replaces the compiler (tests). */
+  compile?: CompileFunction;
+}
+
+export interface ApiHandle {
+  port: number;
+  /** `http://host:port`, with 127.0.0.1 when bound to all interfaces. */
+  url: string;
+  /** The routing table generation currently published (0 before the first). */
+  generation(): number;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_ADMIN_PORT = 9090;
+export const DEFAULT_BIND = '0.0.0.0';
+export const DEFAULT_PING_INTERVAL_MS = 15_000;

@@ -1,0 +1,14 @@
+/**
+ * The settings the HTTP layer needs, as an injectable value. A class (not an interface) so Nest can inject it by
+ * type; it must be imported as a value wherever it is injected.
+ */
+export class ApiSettings {
+  constructor(
+    readonly adminToken: string,
+    readonly proxyToken: string,
+    readonly pingIntervalMs: number,
+  ) {}
+}
+
+/** Injection token for the pino logger (an interface, so it needs a token). */
+export const LOGGER = Symbol('LOGGER');

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { DiagnosticSchema, ProxyAckSchema, RoutingTableSchema, StreamMessageSchema } from '@portico/model';
+import type { ProxyStatus } from '../delivery/proxy-registry.js';
+
+/**
+ * Response shapes of this API as zod schemas: the OpenAPI document is generated from them, and the model's own
+ * schemas (routing table, diagnostic, ack) are reused as they are, so the document cannot drift from the types.
+ */
+export const ProxyStatusSchema = z.object({
+  id: z.string(),
+  connected: z.boolean(),
+  connectedAt: z.string().describe('ISO time the current connection opened'),
+  remoteAddress: z.string().nullable(),
+  appliedGeneration: z.number().int().nullable(),
+  appliedAt: z.string().nullable(),
+  propagationMs: z.number().nullable().describe('change detected → ack received, for appliedGeneration'),
+  applyMs: z.number().nullable(),
+  lastError: z.object({ generation: z.number().int(), message: z.string() }).nullable(),
+}) satisfies z.ZodType<ProxyStatus>;
+
+export const ProxyListSchema = z.object({
+  generation: z.number().int().describe('the generation proxies should have applied'),
+  proxies: z.array(ProxyStatusSchema),
+});
+export type ProxyList = z.infer<typeof ProxyListSchema>;
+
+export const DiagnosticListSchema = z.object({
+  generation: z.number().int(),
+  diagnostics: z.array(DiagnosticSchema),
+});
+export type DiagnosticList = z.infer<typeof DiagnosticListSchema>;
+
+export const ReadinessSchema = z.object({
+  ready: z.boolean(),
+  generation: z.number().int(),
+  proxies: z.array(z.object({ id: z.string(), appliedGeneration: z.number().int().nullable(), connected: z.boolean() })),
+});
+export type Readiness = z.infer<typeof ReadinessSchema>;
+
+export const AckResultSchema = z.object({
+  recorded: z.boolean().describe('false when the proxy has no open config stream'),
+  propagationMs: z.number().nullable(),
+});
+export type AckResult = z.infer<typeof AckResultSchema>;
+
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+
+/** Every schema the OpenAPI document publishes under `components.schemas`. */
+export const API_SCHEMAS = {
+  RoutingTable: RoutingTableSchema,
+  Diagnostic: DiagnosticSchema,
+  DiagnosticList: DiagnosticListSchema,
+  ProxyAck: ProxyAckSchema,
+  AckResult: AckResultSchema,
+  ConfigStreamMessage: StreamMessageSchema,
+  ProxyStatus: ProxyStatusSchema,
+  ProxyList: ProxyListSchema,
+  Readiness: ReadinessSchema,
+  Problem: ProblemSchema,
+} as const;
+export type ApiSchemaName = keyof typeof API_SCHEMAS;
+
+/** `{ $ref }` for a decorator's `schema`. */
+export const schemaRef = (name: ApiSchemaName) => ({ $ref: `#/components/schemas/${name}` });
+
+/** Documents an error response as `application/problem+json` (what the global filter sends). */
+export const problemResponse = (status: number, description: string) => ({
+  status,
+  description,
+  content: { 'application/problem+json': { schema: schemaRef('Problem') } },
+});

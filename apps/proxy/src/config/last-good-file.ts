@@ -1,0 +1,30 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { RoutingTableSchema, type RoutingTable } from '@portico/model';
+
+export const LAST_GOOD_FILE = 'last-good.json';
+
+/** Reads the last applied table; a missing or corrupt file is "nothing saved" (the API will send a fresh one). */
+export async function loadLastGood(stateDir: string): Promise<{ table: RoutingTable } | { table: null; reason: string }> {
+  let text: string;
+  try {
+    text = await readFile(path.join(stateDir, LAST_GOOD_FILE), 'utf8');
+  } catch (err) {
+    return { table: null, reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no saved table' : (err as Error).message };
+  }
+  try {
+    const parsed = RoutingTableSchema.safeParse(JSON.parse(text));
+    return parsed.success ? { table: parsed.data } : { table: null, reason: `saved table is invalid: ${parsed.error.message}` };
+  } catch (err) {
+    return { table: null, reason: `saved table is not JSON: ${(err as Error).message}` };
+  }
+}
+
+/** Temp file + rename, so a crash mid-write never leaves a truncated table behind. */
+export async function saveLastGood(stateDir: string, table: RoutingTable): Promise<void> {
+  await mkdir(stateDir, { recursive: true });
+  const target = path.join(stateDir, LAST_GOOD_FILE);
+  const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temp, JSON.stringify(table));
+  await rename(temp, target);
+}

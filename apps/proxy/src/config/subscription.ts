@@ -1,0 +1,165 @@
+import { CONFIG_ACK_PATH, CONFIG_STREAM_PATH, type ProxyAck } from '@portico/model';
+import type { Logger } from '../observability/logger.js';
+import type { ApplyResult, ConfigStore } from './config-store.js';
+import { readLines } from './ndjson.js';
+
+export interface SubscriptionOptions {
+  apiUrl: string;
+  proxyToken: string;
+  proxyId: string;
+  store: ConfigStore;
+  logger: Logger;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** A stream that delivers nothing (not even a ping) for this long is considered dead and reopened. */
+  idleTimeoutMs?: number;
+  ackTimeoutMs?: number;
+}
+
+/**
+ * Keeps a config stream open against the API: applies every table it receives, acknowledges each one, and
+ * reconnects with exponential backoff when the API is away. The store keeps serving the last good table meanwhile.
+ */
+export class ConfigSubscription {
+  private readonly stopController = new AbortController();
+  private loop: Promise<void> | undefined;
+  private acks: Promise<void> = Promise.resolve();
+  private readonly baseUrl: string;
+
+  constructor(private readonly options: SubscriptionOptions) {
+    this.baseUrl = options.apiUrl.replace(/\/+$/, '');
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopController.abort();
+    await this.loop;
+    await this.acks;
+  }
+
+  private get stopped(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    const minBackoff = this.options.minBackoffMs ?? 100;
+    const maxBackoff = this.options.maxBackoffMs ?? 5_000;
+    let backoff = minBackoff;
+    while (!this.stopped) {
+      try {
+        const connected = await this.consumeOnce();
+        if (connected) backoff = minBackoff;
+        if (!this.stopped) this.options.logger.warn({ apiUrl: this.baseUrl }, 'config stream ended; reconnecting');
+      } catch (err) {
+        if (this.stopped) break;
+        this.options.logger.warn({ apiUrl: this.baseUrl, err: describeError(err), retryInMs: backoff }, 'config stream unavailable');
+      }
+      if (this.stopped) break;
+      // Jitter spreads a fleet of proxies reconnecting after an API restart.
+      await sleep(backoff * (0.8 + Math.random() * 0.4), this.stopController.signal);
+      backoff = Math.min(backoff * 2, maxBackoff);
+    }
+  }
+
+  /** Opens one stream and reads it to the end. Returns whether the API accepted the subscription. */
+  private async consumeOnce(): Promise<boolean> {
+    const { store, proxyId, proxyToken } = this.options;
+    const idleTimeoutMs = this.options.idleTimeoutMs ?? 90_000;
+    const connection = new AbortController();
+    const onStop = (): void => connection.abort();
+    this.stopController.signal.addEventListener('abort', onStop, { once: true });
+    let idleTimer = setTimeout(() => connection.abort(new Error('config stream idle')), idleTimeoutMs);
+    try {
+      const query = new URLSearchParams({ proxyId });
+      const generation = store.generation;
+      if (generation !== null) query.set('generation', String(generation));
+      const response = await fetch(`${this.baseUrl}${CONFIG_STREAM_PATH}?${query}`, {
+        headers: { authorization: `Bearer ${proxyToken}`, accept: 'application/x-ndjson' },
+        signal: connection.signal,
+      });
+      if (!response.ok || !response.body) {
+        await response.body?.cancel();
+        throw new Error(`config stream answered HTTP ${response.status}`);
+      }
+      this.options.logger.info({ apiUrl: this.baseUrl, generation }, 'config stream connected');
+      for await (const line of readLines(response.body)) {
+        clearTimeout(idleTimer);
+        idleTimer = setTimeout(() => connection.abort(new Error('config stream idle')), idleTimeoutMs);
+        this.handleLine(line);
+      }
+      return true;
+    } finally {
+      clearTimeout(idleTimer);
+      this.stopController.signal.removeEventListener('abort', onStop);
+      connection.abort();
+    }
+  }
+
+  private handleLine(line: string): void {
+    let message: { type?: unknown; table?: unknown; generation?: unknown };
+    try {
+      message = JSON.parse(line) as typeof message;
+    } catch {
+      this.options.logger.warn({ bytes: line.length }, 'config stream sent a line that is not JSON; ignored');
+      return;
+    }
+    if (message?.type === 'ping') return;
+    if (message?.type !== 'config') {
+      this.options.logger.warn({ type: message?.type }, 'config stream sent an unknown message type; ignored');
+      return;
+    }
+    const result = this.options.store.apply(message.table);
+    this.ack(result);
+  }
+
+  private ack(result: ApplyResult): void {
+    const body: ProxyAck = {
+      proxyId: this.options.proxyId,
+      // A table too broken to carry a generation is acked as generation 0 so the API still sees the rejection.
+      generation: result.generation ?? 0,
+      ok: result.ok,
+      applyMs: result.applyMs,
+      ...(result.ok ? {} : { error: result.error.slice(0, 2000) }),
+    };
+    // Serialized so the API sees acks in apply order; never blocks reading the stream.
+    this.acks = this.acks.then(() => this.postAck(body));
+  }
+
+  private async postAck(body: ProxyAck): Promise<void> {
+    try {
+      const response = await fetch(`${this.baseUrl}${CONFIG_ACK_PATH}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.options.proxyToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.ackTimeoutMs ?? 5_000),
+      });
+      await response.body?.cancel();
+      if (!response.ok) this.options.logger.warn({ status: response.status, generation: body.generation }, 'config ack refused');
+    } catch (err) {
+      this.options.logger.warn({ err: describeError(err), generation: body.generation }, 'config ack failed');
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+/** fetch reports "fetch failed" and hides the useful part (ECONNREFUSED, ...) in `cause`. */
+function describeError(err: unknown): string {
+  const error = err as Error & { cause?: { code?: string; message?: string } };
+  const cause = error.cause;
+  return cause ? `${error.message}: ${cause.code ?? cause.message ?? String(cause)}` : error.message;
+}

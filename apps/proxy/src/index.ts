@@ -1,0 +1,127 @@
+import type { Duplex } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createAdminServer } from './admin/admin-server.js';
+import { ConfigStore, type ApplyResult } from './config/config-store.js';
+import { loadLastGood } from './config/last-good-file.js';
+import { ConfigSubscription } from './config/subscription.js';
+import { createHttpListener } from './listeners/http.js';
+import { closeServer, listen } from './listeners/listen.js';
+import { AccessLog } from './observability/access-log.js';
+import { createLogger } from './observability/logger.js';
+import { ProxyMetrics } from './observability/metrics.js';
+import { resolveOptions, type ProxyOptions } from './options.js';
+import { createRequestHandler } from './routing/http-proxy.js';
+import type { ProxyContext } from './routing/proxy-context.js';
+import { createUpgradeHandler } from './routing/upgrade-proxy.js';
+import { UpstreamRegistry } from './upstream/upstream-registry.js';
+
+export type { ProxyOptions } from './options.js';
+export type { ApplyResult } from './config/config-store.js';
+export type { ListenerLimits } from './listeners/http.js';
+
+export interface ProxyHandle {
+  /** The data-plane port actually bound. */
+  readonly httpPort: number;
+  /** The admin port actually bound. */
+  readonly adminPort: number;
+  /** Stops accepting, drains in-flight requests (up to `drainTimeoutMs`), then releases everything. Idempotent. */
+  close(): Promise<void>;
+  /** Generation of the table being served, or null before the first one. */
+  currentGeneration(): number | null;
+  /** Applies a table directly, bypassing the API (tests, static setups). Invalid tables are rejected, not thrown. */
+  applyTable(table: unknown): ApplyResult;
+  /** The proxy's Prometheus registry, as served on `/metrics`. */
+  readonly metrics: ProxyMetrics['registry'];
+}
+
+export async function startProxy(options: ProxyOptions = {}): Promise<ProxyHandle> {
+  const opts = resolveOptions(options);
+  const logger = options.logger ?? createLogger();
+  const metrics = new ProxyMetrics();
+  const upstreams = new UpstreamRegistry();
+  const store = new ConfigStore({ upstreams, metrics, logger, stateDir: opts.stateDir });
+
+  if (opts.stateDir) {
+    const saved = await loadLastGood(opts.stateDir);
+    if (saved.table) {
+      const result = store.apply(saved.table, { persist: false });
+      logger.info({ generation: saved.table.generation, ok: result.ok }, 'serving last good routing table from disk');
+    } else {
+      logger.info({ stateDir: opts.stateDir, reason: saved.reason }, 'no saved routing table');
+    }
+  }
+  if (options.initialTable) store.apply(options.initialTable, { persist: false });
+
+  const ctx: ProxyContext = {
+    store,
+    metrics,
+    accessLog: new AccessLog(logger.child({ log: 'access' })),
+    logger,
+    upstreamTimeoutMs: opts.upstreamTimeoutMs,
+    proto: 'http',
+    inFlight: 0,
+  };
+  const tunnels = new Set<Duplex>();
+  const httpServer = createHttpListener(opts.limits, { request: createRequestHandler(ctx), upgrade: createUpgradeHandler(ctx, tunnels) }, logger);
+  const adminServer = createAdminServer(store, metrics, logger);
+
+  let httpPort: number;
+  let adminPort: number;
+  try {
+    httpPort = await listen(httpServer, opts.httpPort, opts.bind);
+    adminPort = await listen(adminServer, opts.adminPort, opts.bind);
+  } catch (err) {
+    await Promise.all([closeServer(httpServer), closeServer(adminServer)]);
+    upstreams.close();
+    throw err;
+  }
+  logger.info({ httpPort, adminPort, bind: opts.bind, generation: store.generation }, 'proxy listening');
+
+  let subscription: ConfigSubscription | null = null;
+  if (opts.apiUrl) {
+    subscription = new ConfigSubscription({
+      apiUrl: opts.apiUrl,
+      proxyToken: opts.proxyToken,
+      proxyId: opts.proxyId,
+      store,
+      logger,
+      ...options.reconnect,
+    });
+    subscription.start();
+  } else {
+    logger.warn('no API URL configured: serving only saved or initial routing tables');
+  }
+
+  let closing: Promise<void> | null = null;
+  async function shutdown(): Promise<void> {
+    logger.info({ inFlight: ctx.inFlight, drainTimeoutMs: opts.drainTimeoutMs }, 'proxy draining');
+    const stopped = subscription?.stop();
+    const httpClosed = closeServer(httpServer);
+    const deadline = Date.now() + opts.drainTimeoutMs;
+    // Idle keep-alive connections are closed as soon as they become idle; busy ones finish their request first.
+    // Upgraded tunnels are not waited for: they can live for hours, so they are closed once requests have drained.
+    while (ctx.inFlight > 0 && Date.now() < deadline) {
+      httpServer.closeIdleConnections();
+      await delay(25);
+    }
+    httpServer.closeAllConnections();
+    for (const socket of tunnels) socket.destroy();
+    await httpClosed;
+    const adminClosed = closeServer(adminServer);
+    adminServer.closeAllConnections();
+    await adminClosed;
+    await stopped;
+    await store.flush();
+    upstreams.close();
+    logger.info('proxy stopped');
+  }
+
+  return {
+    httpPort,
+    adminPort,
+    close: () => (closing ??= shutdown()),
+    currentGeneration: () => store.generation,
+    applyTable: (table) => store.apply(table),
+    metrics: metrics.registry,
+  };
+}

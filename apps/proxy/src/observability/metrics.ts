@@ -1,0 +1,66 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type UpstreamErrorReason = 'refused' | 'reset' | 'timeout' | 'no_endpoints';
+
+/**
+ * The proxy's Prometheus metrics, on a Registry of their own so several proxies in one process (tests) do not collide.
+ * Label values come from the routing table (virtual host names, route ids), never from raw client input, so a
+ * client cannot inflate the number of series.
+ */
+export class ProxyMetrics {
+  readonly registry = new Registry();
+
+  readonly requests = new Counter({
+    name: 'portico_requests_total',
+    help: 'Requests answered by the proxy.',
+    labelNames: ['host', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requestDuration = new Histogram({
+    name: 'portico_request_duration_seconds',
+    help: 'Time from request arrival to the end of the response.',
+    labelNames: ['host', 'route'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  readonly upstreamErrors = new Counter({
+    name: 'portico_upstream_errors_total',
+    help: 'Requests that could not be served by an upstream, by reason.',
+    labelNames: ['cluster', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly configGeneration = new Gauge({
+    name: 'portico_config_generation',
+    help: 'Generation of the routing table being served (-1 before the first one).',
+    registers: [this.registry],
+  });
+
+  readonly configApplySeconds = new Histogram({
+    name: 'portico_config_apply_seconds',
+    help: 'Time to validate, index and swap in a routing table.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    this.configGeneration.set(-1);
+  }
+
+  observeRequest(host: string, route: string, status: number, durationSeconds: number): void {
+    this.requests.inc({ host, route, status: statusLabel(status) });
+    this.requestDuration.observe({ host, route }, durationSeconds);
+  }
+
+  upstreamError(cluster: string, reason: UpstreamErrorReason): void {
+    this.upstreamErrors.inc({ cluster, reason });
+  }
+}
+
+// Status codes are a small closed set; caching their strings avoids a conversion per request.
+const STATUS_LABELS: string[] = [];
+function statusLabel(status: number): string {
+  return (STATUS_LABELS[status] ??= String(status));
+}

@@ -1,0 +1,235 @@
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { UpstreamEndpoint } from '../upstream/upstream-registry.js';
+import { clientIpOf, stripHopByHop, upstreamRequestHeaders } from './forwarded-headers.js';
+import { NO_CONFIG_MESSAGE, NO_ENDPOINTS_MESSAGE, upstreamFailureReason, type ProxyContext } from './proxy-context.js';
+import { UNMATCHED, resolveRoute } from './resolve-route.js';
+
+const EXCHANGE = Symbol('portico.exchange');
+type Carrier = { [EXCHANGE]?: Exchange };
+
+/**
+ * One client request and its upstream counterpart. Event handlers are module-level functions that find their
+ * exchange through a symbol on the emitter, so a request costs one object rather than a set of closures.
+ */
+class Exchange {
+  readonly started = performance.now();
+  readonly clientIp: string;
+  path: string;
+  hostLabel = UNMATCHED;
+  routeId = UNMATCHED;
+  clusterId: string | null = null;
+  endpoint: UpstreamEndpoint | null = null;
+  upstreamRequest: http.ClientRequest | null = null;
+  timer: NodeJS.Timeout | undefined;
+  bytes = 0;
+  timedOut = false;
+  released = false;
+  retried = false;
+  upstreamPath = '';
+
+  constructor(
+    readonly ctx: ProxyContext,
+    readonly req: http.IncomingMessage,
+    readonly res: http.ServerResponse,
+  ) {
+    this.clientIp = clientIpOf(req.socket.remoteAddress);
+    this.path = req.url ?? '';
+  }
+
+  /** Answers locally (no upstream) with a short plain-text body. */
+  replyLocally(status: number, message: string): void {
+    const body = message + '\n';
+    this.bytes = Buffer.byteLength(body);
+    this.res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': this.bytes });
+    this.res.end(body);
+  }
+
+  forward(endpoint: UpstreamEndpoint, upstreamPath: string): void {
+    this.endpoint = endpoint;
+    endpoint.inFlight++;
+    this.upstreamPath = upstreamPath;
+    this.timer = setTimeout(onUpstreamTimeout, this.ctx.upstreamTimeoutMs, this);
+    this.send();
+  }
+
+  private send(): void {
+    const { req, ctx } = this;
+    const endpoint = this.endpoint!;
+    const headers = upstreamRequestHeaders(req.headers, { clientIp: this.clientIp, localPort: req.socket.localPort, proto: ctx.proto }, false);
+    const upstream = http.request({
+      host: endpoint.address,
+      port: endpoint.port,
+      method: req.method,
+      path: this.upstreamPath,
+      headers,
+      agent: endpoint.agent,
+    });
+    (upstream as Carrier)[EXCHANGE] = this;
+    this.upstreamRequest = upstream;
+    upstream.on('response', onUpstreamResponse);
+    upstream.on('error', onUpstreamError);
+    upstream.on('close', onUpstreamClose);
+    upstream.on('finish', onUpstreamRequestSent);
+    if (this.retried) {
+      upstream.end(); // only bodiless requests are retried, and their (empty) body has already been read
+    } else {
+      // pipe, not pipeline: pipeline would destroy the client request (and its socket) when the upstream fails,
+      // and the client must still receive its 502/504.
+      req.pipe(upstream);
+    }
+  }
+
+  /**
+   * A pooled connection can be closed by the upstream just as it is reused; that request never reached the
+   * application, so a bodiless idempotent request is sent once more on a fresh attempt rather than failed.
+   */
+  private shouldRetry(upstream: http.ClientRequest): boolean {
+    const { req } = this;
+    return (
+      !this.retried &&
+      upstream.reusedSocket &&
+      !this.res.headersSent &&
+      (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') &&
+      req.headers['content-length'] === undefined &&
+      req.headers['transfer-encoding'] === undefined &&
+      req.complete
+    );
+  }
+
+  upstreamResponded(upstreamResponse: http.IncomingMessage): void {
+    clearTimeout(this.timer);
+    const { res } = this;
+    (upstreamResponse as Carrier)[EXCHANGE] = this;
+    res.writeHead(upstreamResponse.statusCode ?? 502, stripHopByHop(upstreamResponse.headers));
+    upstreamResponse.on('data', onUpstreamData);
+    upstreamResponse.on('error', onUpstreamBodyError);
+    upstreamResponse.on('close', onUpstreamBodyClose);
+    upstreamResponse.pipe(res);
+  }
+
+  upstreamFailed(upstream: http.ClientRequest, err: NodeJS.ErrnoException): void {
+    if (upstream !== this.upstreamRequest || this.timedOut) return; // superseded by a retry, or already answered 504
+    if (this.shouldRetry(upstream)) {
+      this.retried = true;
+      this.send();
+      return;
+    }
+    clearTimeout(this.timer);
+    const reason = upstreamFailureReason(err);
+    if (!this.res.headersSent) {
+      this.ctx.metrics.upstreamError(this.clusterId ?? UNMATCHED, reason);
+      this.replyLocally(502, `Bad Gateway: upstream ${reason === 'refused' ? 'refused the connection' : 'closed the connection'}`);
+    } else {
+      this.res.destroy(err);
+    }
+  }
+
+  upstreamTimedOut(): void {
+    this.timedOut = true;
+    this.ctx.metrics.upstreamError(this.clusterId ?? UNMATCHED, 'timeout');
+    this.upstreamRequest?.destroy();
+    if (!this.res.headersSent) this.replyLocally(504, 'Gateway Timeout: upstream did not answer in time');
+    else this.res.destroy();
+  }
+
+  /** The upstream side is done one way or another: give back the endpoint's in-flight slot. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    clearTimeout(this.timer);
+    if (this.endpoint) this.endpoint.inFlight--;
+  }
+
+  /** The client response is over (finished or aborted): abort the upstream if needed, then log and count. */
+  finished(): void {
+    const { res, ctx } = this;
+    if (!res.writableFinished && this.upstreamRequest && !this.upstreamRequest.destroyed) this.upstreamRequest.destroy();
+    if (this.upstreamRequest === null) this.release();
+    ctx.inFlight--;
+    const durationMs = performance.now() - this.started;
+    const status = res.writableFinished || res.headersSent ? res.statusCode : 499;
+    ctx.metrics.observeRequest(this.hostLabel, this.routeId, status, durationMs / 1000);
+    ctx.accessLog.write({
+      method: this.req.method,
+      host: this.req.headers.host,
+      path: this.path,
+      status,
+      durationMs,
+      bytes: this.bytes,
+      routeId: this.routeId,
+      clusterId: this.clusterId,
+      upstream: this.endpoint?.key ?? null,
+      clientIp: this.clientIp,
+    });
+  }
+}
+
+function exchangeOf(emitter: object): Exchange {
+  return (emitter as Carrier)[EXCHANGE] as Exchange;
+}
+function onUpstreamResponse(this: http.ClientRequest, upstreamResponse: http.IncomingMessage): void {
+  exchangeOf(this).upstreamResponded(upstreamResponse);
+}
+function onUpstreamError(this: http.ClientRequest, err: NodeJS.ErrnoException): void {
+  exchangeOf(this).upstreamFailed(this, err);
+}
+function onUpstreamClose(this: http.ClientRequest): void {
+  const exchange = exchangeOf(this);
+  if (exchange.upstreamRequest === this) exchange.release();
+}
+function onUpstreamRequestSent(this: http.ClientRequest): void {
+  // The timeout covers waiting for response headers; restart it once the body is sent so a slow upload is not a 504.
+  const exchange = exchangeOf(this);
+  if (exchange.timer && !exchange.timedOut && !exchange.res.headersSent) exchange.timer.refresh();
+}
+function onUpstreamTimeout(exchange: Exchange): void {
+  exchange.upstreamTimedOut();
+}
+function onUpstreamData(this: http.IncomingMessage, chunk: Buffer): void {
+  exchangeOf(this).bytes += chunk.length;
+}
+function onUpstreamBodyError(this: http.IncomingMessage, err: Error): void {
+  // The upstream broke mid-body: the client must not mistake a truncated body for a complete one.
+  exchangeOf(this).res.destroy(err);
+}
+function onUpstreamBodyClose(this: http.IncomingMessage): void {
+  if (!this.complete) exchangeOf(this).res.destroy();
+}
+function onResponseClose(this: http.ServerResponse): void {
+  exchangeOf(this).finished();
+}
+function onClientRequestError(this: http.IncomingMessage): void {
+  exchangeOf(this).upstreamRequest?.destroy();
+}
+
+/** The `request` listener of the HTTP listener. */
+export function createRequestHandler(ctx: ProxyContext): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  return function handleRequest(req, res) {
+    const exchange = new Exchange(ctx, req, res);
+    ctx.inFlight++;
+    (res as Carrier)[EXCHANGE] = exchange;
+    (req as Carrier)[EXCHANGE] = exchange;
+    res.on('close', onResponseClose);
+    req.on('error', onClientRequestError);
+
+    const config = ctx.store.current;
+    if (!config) return exchange.replyLocally(503, NO_CONFIG_MESSAGE);
+    const resolution = resolveRoute(config, req.url ?? '', req.headers.host);
+    exchange.path = resolution.path;
+    exchange.hostLabel = resolution.hostLabel;
+    exchange.routeId = resolution.routeId;
+    if (!resolution.ok) {
+      exchange.clusterId = resolution.clusterId;
+      if (resolution.clusterId !== null) ctx.metrics.upstreamError(resolution.clusterId, 'no_endpoints');
+      return exchange.replyLocally(resolution.status, resolution.reason);
+    }
+    exchange.clusterId = resolution.cluster.id;
+    const endpoint = resolution.cluster.balancer.pick(exchange.clientIp);
+    if (!endpoint) {
+      ctx.metrics.upstreamError(resolution.cluster.id, 'no_endpoints');
+      return exchange.replyLocally(503, NO_ENDPOINTS_MESSAGE);
+    }
+    exchange.forward(endpoint, resolution.upstreamPath);
+  };
+}

@@ -1,0 +1,24 @@
+import type { ConfigStore } from '../config/config-store.js';
+import type { AccessLog } from '../observability/access-log.js';
+import type { Logger } from '../observability/logger.js';
+import type { ProxyMetrics } from '../observability/metrics.js';
+
+/** What request handling depends on, shared by plain and upgrade requests. */
+export interface ProxyContext {
+  readonly store: ConfigStore;
+  readonly metrics: ProxyMetrics;
+  readonly accessLog: AccessLog;
+  readonly logger: Logger;
+  readonly upstreamTimeoutMs: number;
+  readonly proto: 'http' | 'https';
+  /** Plain HTTP requests in progress (not upgraded tunnels); shutdown waits for this to reach zero. */
+  inFlight: number;
+}
+
+export const NO_CONFIG_MESSAGE = 'Service Unavailable: no configuration has been received yet';
+export const NO_ENDPOINTS_MESSAGE = 'Service Unavailable: no ready endpoint for this route';
+
+/** Node error codes meaning the upstream refused the connection outright; anything else before headers is a reset. */
+export function upstreamFailureReason(err: NodeJS.ErrnoException): 'refused' | 'reset' {
+  return err.code === 'ECONNREFUSED' ? 'refused' : 'reset';
+}

@@ -1,0 +1,150 @@
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import { clientIpOf, stripHopByHop, upstreamRequestHeaders } from './forwarded-headers.js';
+import { NO_CONFIG_MESSAGE, NO_ENDPOINTS_MESSAGE, upstreamFailureReason, type ProxyContext } from './proxy-context.js';
+import { resolveRoute } from './resolve-route.js';
+
+/** Writes a complete HTTP/1.1 response on a raw socket (no ServerResponse exists for an upgrade) and closes it. */
+function replyRaw(socket: Duplex, status: number, message: string): void {
+  if (!socket.writable) return void socket.destroy();
+  const body = message + '\n';
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n` +
+      `content-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+function headerBlock(statusLine: string, rawHeaders: string[]): string {
+  let block = statusLine + '\r\n';
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) block += `${rawHeaders[i]}: ${rawHeaders[i + 1]}\r\n`;
+  return block + '\r\n';
+}
+
+function flattenHeaders(headers: http.OutgoingHttpHeaders): string[] {
+  const raw: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) raw.push(name, v);
+    else raw.push(name, String(value));
+  }
+  return raw;
+}
+
+/**
+ * The `upgrade` listener: routes like a plain request, opens the upstream with the Upgrade headers, relays the
+ * upstream's 101 and then splices the two sockets. The tunnel belongs to neither generation: a config swap does not
+ * touch it.
+ */
+export function createUpgradeHandler(ctx: ProxyContext, tunnels: Set<Duplex>): (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return function handleUpgrade(req, socket, head) {
+    const started = performance.now();
+    const clientIp = clientIpOf(req.socket.remoteAddress);
+    socket.on('error', () => socket.destroy());
+    tunnels.add(socket);
+
+    let status = 0;
+    let upstreamKey: string | null = null;
+    let routeId = 'none';
+    let hostLabel = 'none';
+    let clusterId: string | null = null;
+    let path = req.url ?? '';
+    socket.once('close', () => {
+      tunnels.delete(socket);
+      ctx.metrics.observeRequest(hostLabel, routeId, status || 499, (performance.now() - started) / 1000);
+      ctx.accessLog.write({
+        method: req.method,
+        host: req.headers.host,
+        path,
+        status: status || 499,
+        durationMs: performance.now() - started,
+        bytes: 0,
+        routeId,
+        clusterId,
+        upstream: upstreamKey,
+        clientIp,
+      });
+    });
+    const fail = (code: number, message: string): void => {
+      status = code;
+      replyRaw(socket, code, message);
+    };
+
+    const config = ctx.store.current;
+    if (!config) return fail(503, NO_CONFIG_MESSAGE);
+    const resolution = resolveRoute(config, req.url ?? '', req.headers.host);
+    path = resolution.path;
+    routeId = resolution.routeId;
+    hostLabel = resolution.hostLabel;
+    if (!resolution.ok) {
+      clusterId = resolution.clusterId;
+      if (clusterId !== null) ctx.metrics.upstreamError(clusterId, 'no_endpoints');
+      return fail(resolution.status, resolution.reason);
+    }
+    clusterId = resolution.cluster.id;
+    const endpoint = resolution.cluster.balancer.pick(clientIp);
+    if (!endpoint) {
+      ctx.metrics.upstreamError(clusterId, 'no_endpoints');
+      return fail(503, NO_ENDPOINTS_MESSAGE);
+    }
+    upstreamKey = endpoint.key;
+    endpoint.inFlight++;
+    socket.once('close', () => endpoint.inFlight--);
+
+    const headers = upstreamRequestHeaders(req.headers, { clientIp, localPort: req.socket.localPort, proto: ctx.proto }, true);
+    // A fresh connection, not the keep-alive pool: the socket becomes the tunnel and never returns to a pool.
+    const upstream = http.request({ host: endpoint.address, port: endpoint.port, method: req.method, path: resolution.upstreamPath, headers, agent: false });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ctx.metrics.upstreamError(clusterId ?? 'none', 'timeout');
+      upstream.destroy();
+      fail(504, 'Gateway Timeout: upstream did not answer in time');
+    }, ctx.upstreamTimeoutMs);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      upstream.destroy();
+    });
+
+    upstream.on('upgrade', (upstreamResponse, upstreamSocket, upstreamHead) => {
+      clearTimeout(timer);
+      status = 101;
+      upstreamSocket.on('error', () => upstreamSocket.destroy());
+      if (socket.destroyed) return void upstreamSocket.destroy();
+      // Upgraded connections are long-lived by design: no idle cut-off from the listener.
+      (socket as Socket).setTimeout(0);
+      upstreamSocket.setTimeout(0);
+      socket.write(headerBlock(`HTTP/1.1 101 ${upstreamResponse.statusMessage || 'Switching Protocols'}`, upstreamResponse.rawHeaders));
+      if (upstreamHead.length > 0) socket.write(upstreamHead);
+      if (head.length > 0) upstreamSocket.write(head);
+      upstreamSocket.pipe(socket);
+      socket.pipe(upstreamSocket);
+      upstreamSocket.once('close', () => socket.destroy());
+      socket.once('close', () => upstreamSocket.destroy());
+    });
+
+    // The upstream declined to switch protocols: relay its ordinary response and close.
+    upstream.on('response', (upstreamResponse) => {
+      clearTimeout(timer);
+      status = upstreamResponse.statusCode ?? 502;
+      const responseHeaders = stripHopByHop(upstreamResponse.headers);
+      delete responseHeaders['content-length'];
+      responseHeaders.connection = 'close';
+      socket.write(headerBlock(`HTTP/1.1 ${status} ${upstreamResponse.statusMessage ?? ''}`, flattenHeaders(responseHeaders)));
+      upstreamResponse.pipe(socket);
+      upstreamResponse.on('error', () => socket.destroy());
+    });
+
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (timedOut) return; // the 504 is already on its way
+      if (status !== 0) return void socket.destroy();
+      const reason = upstreamFailureReason(err);
+      ctx.metrics.upstreamError(clusterId ?? 'none', reason);
+      fail(502, `Bad Gateway: upstream ${reason === 'refused' ? 'refused the connection' : 'closed the connection'}`);
+    });
+    upstream.end();
+  };
+}

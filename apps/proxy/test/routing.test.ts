@@ -1,0 +1,294 @@
+import http from 'node:http';
+import net from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startProxy, type ProxyHandle } from '../src/index.js';
+import { request, requestJson } from './support/client.js';
+import { quietLogger } from './support/quiet-logger.js';
+import { catchAll, cluster, endpoint, route, table, vhost } from './support/tables.js';
+import { startUpstream, type TestUpstream } from './support/upstream.js';
+
+let proxy: ProxyHandle | undefined;
+const upstreams: TestUpstream[] = [];
+const extraServers: Array<http.Server | net.Server> = [];
+
+async function upstream(name: string, handler?: Parameters<typeof startUpstream>[1]): Promise<TestUpstream> {
+  const u = await startUpstream(name, handler);
+  upstreams.push(u);
+  return u;
+}
+
+async function proxyWith(options: Parameters<typeof startProxy>[0] = {}): Promise<ProxyHandle> {
+  proxy = await startProxy({ httpPort: 0, adminPort: 0, bind: '127.0.0.1', stateDir: null, logger: quietLogger(), ...options });
+  return proxy;
+}
+
+beforeEach(() => {
+  upstreams.length = 0;
+  extraServers.length = 0;
+});
+
+afterEach(async () => {
+  await proxy?.close();
+  proxy = undefined;
+  await Promise.all(upstreams.map((u) => u.close()));
+  for (const s of extraServers) {
+    if (s instanceof http.Server) s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+});
+
+describe('before any configuration', () => {
+  it('answers 503 saying no configuration has been received', async () => {
+    const p = await proxyWith();
+    const res = await request(p.httpPort, '/anything');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatch(/no configuration has been received yet/);
+    expect(p.currentGeneration()).toBeNull();
+  });
+});
+
+describe('routing', () => {
+  it('routes by host, ignoring case and port, exact before wildcard before host-less', async () => {
+    const [exact, wildcard, any] = await Promise.all([upstream('exact'), upstream('wildcard'), upstream('any')]);
+    const p = await proxyWith({
+      initialTable: table(
+        1,
+        [
+          vhost('foo.example.com', [route('r-exact', '/', 'Prefix', 'c-exact')]),
+          vhost('*.example.com', [route('r-wild', '/', 'Prefix', 'c-wild')]),
+          vhost('*', [route('r-any', '/', 'Prefix', 'c-any')]),
+        ],
+        [cluster('c-exact', [endpoint(exact.port)]), cluster('c-wild', [endpoint(wildcard.port)]), cluster('c-any', [endpoint(any.port)])],
+      ),
+    });
+    const who = async (host: string): Promise<string> => (await requestJson(p.httpPort, '/', { headers: { host } })).json.name;
+    expect(await who('FOO.Example.COM:8000')).toBe('exact');
+    expect(await who('bar.example.com')).toBe('wildcard');
+    expect(await who('baz.bar.example.com')).toBe('any');
+    expect(await who('example.com')).toBe('any');
+  });
+
+  it('applies Exact and Prefix matching with longest-match and Exact-beats-Prefix', async () => {
+    const [exact, prefix, root] = await Promise.all([upstream('exact'), upstream('prefix'), upstream('root')]);
+    const p = await proxyWith({
+      initialTable: table(
+        1,
+        [
+          vhost('example.com', [
+            route('r-foo-exact', '/foo', 'Exact', 'c-exact'),
+            route('r-foo-prefix', '/foo', 'Prefix', 'c-prefix'),
+            route('r-root', '/', 'Prefix', 'c-root'),
+          ]),
+        ],
+        [cluster('c-exact', [endpoint(exact.port)]), cluster('c-prefix', [endpoint(prefix.port)]), cluster('c-root', [endpoint(root.port)])],
+      ),
+    });
+    const who = async (path: string): Promise<string> => (await requestJson(p.httpPort, path, { headers: { host: 'example.com' } })).json.name;
+    expect(await who('/foo')).toBe('exact');
+    expect(await who('/foo?x=1')).toBe('exact');
+    expect(await who('/foo/')).toBe('prefix');
+    expect(await who('/foo/bar')).toBe('prefix');
+    expect(await who('/foobar')).toBe('root');
+    expect(await who('/a/../foo')).toBe('exact'); // normalised before matching
+  });
+
+  it('answers 404 when nothing matches and uses the default backend when there is one', async () => {
+    const only = await upstream('hi');
+    const p = await proxyWith({
+      initialTable: table(1, [vhost('example.com', [route('r-hi', '/hi', 'Exact', 'c-hi')])], [cluster('c-hi', [endpoint(only.port)])]),
+    });
+    const miss = await request(p.httpPort, '/foo', { headers: { host: 'example.com' } });
+    expect(miss.status).toBe(404);
+    expect(miss.body).toMatch(/^Not Found/);
+    expect(only.requests).toHaveLength(0);
+
+    const fallback = await upstream('fallback');
+    p.applyTable(
+      table(2, [vhost('example.com', [route('r-hi', '/hi', 'Exact', 'c-hi')])], [cluster('c-hi', [endpoint(only.port)]), cluster('c-def', [endpoint(fallback.port)])], 'c-def'),
+    );
+    expect((await requestJson(p.httpPort, '/foo', { headers: { host: 'example.com' } })).json.name).toBe('fallback');
+  });
+
+  it('answers 400 to a path that cannot be normalised and never forwards it', async () => {
+    const u = await upstream('u');
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(u.port)]) });
+    const res = await request(p.httpPort, '/bad%zzpath');
+    expect(res.status).toBe(400);
+    expect(u.requests).toHaveLength(0);
+  });
+
+  it('forwards the normalised path with the original query string', async () => {
+    const u = await upstream('u');
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(u.port)]) });
+    const res = await requestJson(p.httpPort, '//a/./b/%7Euser?q=%2F&x=1');
+    expect(res.json.url).toBe('/a/b/~user?q=%2F&x=1');
+  });
+
+  it('rewrites the path: ^/httpbin/? → / turns /httpbin/hi into /hi', async () => {
+    const u = await upstream('httpbin');
+    const p = await proxyWith({
+      initialTable: table(
+        1,
+        [vhost('*', [route('r-httpbin', '/httpbin', 'Prefix', 'c', { from: '^/httpbin/?', to: '/' })])],
+        [cluster('c', [endpoint(u.port)])],
+      ),
+    });
+    expect((await requestJson(p.httpPort, '/httpbin/hi?a=b')).json.url).toBe('/hi?a=b');
+    expect((await requestJson(p.httpPort, '/httpbin')).json.url).toBe('/');
+  });
+});
+
+describe('upstream failures', () => {
+  it('answers 503 when the cluster has no ready endpoint', async () => {
+    const u = await upstream('not-ready');
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(u.port, false)]) });
+    const res = await request(p.httpPort, '/');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatch(/no ready endpoint/);
+    expect(u.requests).toHaveLength(0);
+  });
+
+  it('answers 503 when the route names a cluster that does not exist', async () => {
+    const p = await proxyWith({ initialTable: table(1, [vhost('*', [route('r', '/', 'Prefix', 'missing')])], []) });
+    expect((await request(p.httpPort, '/')).status).toBe(503);
+  });
+
+  it('answers 502 when the upstream refuses the connection', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(port)]) });
+    const res = await request(p.httpPort, '/');
+    expect(res.status).toBe(502);
+    expect(res.body).toMatch(/refused/);
+  });
+
+  it('answers 502 when the upstream resets the connection before answering', async () => {
+    const resetter = net.createServer((socket) => socket.once('data', () => socket.resetAndDestroy()));
+    extraServers.push(resetter);
+    await new Promise<void>((r) => resetter.listen(0, '127.0.0.1', r));
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint((resetter.address() as net.AddressInfo).port)]) });
+    expect((await request(p.httpPort, '/')).status).toBe(502);
+  });
+
+  it('answers 504 when the upstream does not send headers in time', async () => {
+    const silent = await upstream('silent', () => true); // accepts and never answers
+    const p = await proxyWith({ upstreamTimeoutMs: 200, initialTable: catchAll(1, 'c', [endpoint(silent.port)]) });
+    const started = Date.now();
+    const res = await request(p.httpPort, '/');
+    expect(res.status).toBe(504);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+});
+
+describe('pooled upstream connections', () => {
+  /** Answers the first request on each connection with keep-alive, then drops the connection on the next one. */
+  async function flakyKeepAliveUpstream(): Promise<{ port: number; connections: () => number }> {
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      let served = 0;
+      let buffered = '';
+      socket.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('latin1');
+        if (!buffered.includes('\r\n\r\n')) return;
+        buffered = '';
+        if (served++ === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nfresh');
+        else socket.destroy(); // the upstream closed this "idle" connection as the proxy reused it
+      });
+      socket.on('error', () => undefined);
+    });
+    extraServers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { port: (server.address() as net.AddressInfo).port, connections: () => connections };
+  }
+
+  it('retries a bodiless GET once when a reused upstream connection turns out to be closed', async () => {
+    const flaky = await flakyKeepAliveUpstream();
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(flaky.port)]) });
+    expect((await request(p.httpPort, '/one')).body).toBe('fresh');
+    const second = await request(p.httpPort, '/two');
+    expect(second.status).toBe(200);
+    expect(second.body).toBe('fresh');
+    expect(flaky.connections()).toBe(2);
+  });
+
+  it('does not replay a request with a body: 502 instead', async () => {
+    const flaky = await flakyKeepAliveUpstream();
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(flaky.port)]) });
+    expect((await request(p.httpPort, '/one')).status).toBe(200);
+    const post = await request(p.httpPort, '/two', { method: 'POST', body: 'payload' });
+    expect(post.status).toBe(502);
+    expect(flaky.connections()).toBe(1);
+  });
+});
+
+describe('headers', () => {
+  it('sets X-Forwarded-* and keeps the client Host header', async () => {
+    const u = await upstream('u');
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(u.port)]) });
+    const res = await requestJson(p.httpPort, '/', { headers: { host: 'Shop.Example.com:8443', 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https' } });
+    expect(res.json.headers).toMatchObject({
+      host: 'Shop.Example.com:8443',
+      'x-forwarded-for': '203.0.113.7, 127.0.0.1',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'Shop.Example.com:8443',
+      'x-forwarded-port': String(p.httpPort),
+    });
+  });
+
+  it('removes hop-by-hop headers in both directions', async () => {
+    const u = await upstream('hop', (req, res) => {
+      res.writeHead(200, { connection: 'X-Upstream-Private', 'x-upstream-private': 'secret', 'keep-alive': 'timeout=99', 'x-kept': 'yes', 'content-length': 2 });
+      res.end('ok');
+      return true;
+    });
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(u.port)]) });
+    const res = await request(p.httpPort, '/', {
+      headers: { connection: 'X-Client-Private', 'x-client-private': 'secret', te: 'trailers', 'proxy-authorization': 'Basic eA==', 'x-end': 'kept' },
+    });
+    const seen = u.requests[0].headers;
+    expect(seen['x-client-private']).toBeUndefined();
+    expect(seen.te).toBeUndefined();
+    expect(seen['proxy-authorization']).toBeUndefined();
+    expect(seen['x-end']).toBe('kept');
+    expect(res.headers['x-upstream-private']).toBeUndefined();
+    // The proxy may state its own keep-alive policy, but never relays the upstream's.
+    expect(res.headers['keep-alive']).not.toBe('timeout=99');
+    expect(res.headers['x-kept']).toBe('yes');
+    expect(res.body).toBe('ok');
+  });
+});
+
+describe('bodies', () => {
+  it('streams a large request body and a large response body without buffering them whole', async () => {
+    const size = 8 * 1024 * 1024;
+    const u = await upstream('big', (req, res) => {
+      // Echo the body back as it arrives: the response starts before the request ends.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      req.pipe(res);
+      return true;
+    });
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(u.port)]) });
+    const received = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: p.httpPort, method: 'POST', path: '/upload', agent: false }, (res) => {
+        let n = 0;
+        res.on('data', (c: Buffer) => (n += c.length));
+        res.on('end', () => resolve(n));
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(64 * 1024, 7);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < size) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+    expect(received).toBe(size);
+  });
+});

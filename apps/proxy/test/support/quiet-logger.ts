@@ -1,0 +1,3 @@
+import { pino } from 'pino';
+
+export const quietLogger = () => pino({ level: 'silent' });

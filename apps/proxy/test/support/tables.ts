@@ -1,0 +1,34 @@
+import type { Cluster, Endpoint, LbPolicy, Route, RoutingTable, VirtualHost } from '@portico/model';
+
+const source = { ingress: { kind: 'Ingress', namespace: 'default', name: 'test' }, field: 'spec.rules[0].http.paths[0]' };
+
+export function endpoint(port: number, ready = true, address = '127.0.0.1'): Endpoint {
+  return { address, port, ready };
+}
+
+export function cluster(id: string, endpoints: Endpoint[], lb: LbPolicy = 'round-robin', sessionSticky = false): Cluster {
+  return { id, service: { namespace: 'default', name: id, port: 80 }, endpoints, lb, sessionSticky };
+}
+
+export function route(id: string, path: string, pathType: 'Exact' | 'Prefix', clusterId: string, rewrite?: Route['rewrite']): Route {
+  return { id, path, pathType, declaredPathType: pathType, clusterId, ...(rewrite ? { rewrite } : {}), source };
+}
+
+export function vhost(host: string, routes: Route[]): VirtualHost {
+  const match = host === '*' ? 'any' : host.startsWith('*.') ? 'wildcard' : 'exact';
+  return { host, match, routes };
+}
+
+export function table(generation: number, virtualHosts: VirtualHost[], clusters: Cluster[], defaultClusterId?: string): RoutingTable {
+  return {
+    generation,
+    virtualHosts,
+    clusters,
+    defaultBackend: defaultClusterId ? { clusterId: defaultClusterId, source: { ...source, field: 'spec.defaultBackend' } } : null,
+  };
+}
+
+/** One host-less Prefix `/` route to one cluster: the smallest useful table. */
+export function catchAll(generation: number, clusterId: string, endpoints: Endpoint[], lb: LbPolicy = 'round-robin', sticky = false): RoutingTable {
+  return table(generation, [vhost('*', [route(`r-${clusterId}`, '/', 'Prefix', clusterId)])], [cluster(clusterId, endpoints, lb, sticky)]);
+}
