@@ -16,7 +16,14 @@ beforeAll(async () => {
 
 afterAll(() => stack?.stop());
 
-const diagnostics = () => stack.admin<{ diagnostics: Diagnostic[] }>('/api/v1/diagnostics').then((d) => d.diagnostics);
+/** Waits until the admin API reports a diagnostic that `matches`. */
+const diagnosticWhere = (what: string, matches: (d: Diagnostic) => boolean) =>
+  eventually(async () => {
+    const { diagnostics } = await stack.admin<{ diagnostics: Diagnostic[] }>('/api/v1/diagnostics');
+    const found = diagnostics.find(matches);
+    if (!found) throw new Error(`no diagnostic for ${what} yet`);
+    return found;
+  });
 
 describe('the standalone manifest store drives the proxy', () => {
   it('a new file adds routes, an edit changes them, a deletion removes them', async () => {
@@ -30,11 +37,7 @@ describe('the standalone manifest store drives the proxy', () => {
 
   it('a malformed YAML file is a diagnostic naming the file and line; every other route keeps serving', async () => {
     await stack.write('broken.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: [unclosed\n');
-    const found = await eventually(async () => {
-      const d = (await diagnostics()).find((x) => x.file?.endsWith('broken.yaml'));
-      if (!d) throw new Error('no diagnostic for broken.yaml yet');
-      return d;
-    });
+    const found = await diagnosticWhere('broken.yaml', (x) => x.file?.endsWith('broken.yaml'));
     expect(found.severity).toBe('error');
     expect(found.line).toBeGreaterThan(0);
     expect((await stack.request('good.example.com', '/')).service).toBe('alpha');
@@ -44,11 +47,7 @@ describe('the standalone manifest store drives the proxy', () => {
   it('an invalid Ingress is a diagnostic naming file, object and field; the others keep serving', async () => {
     const bad = ingress('bad', [{ host: 'bad.example.com', paths: [{ path: '/', service: 'alpha' }] }]).replace('pathType: Prefix', 'pathType: Prefixx');
     await stack.write('bad.yaml', bad);
-    const found = await eventually(async () => {
-      const d = (await diagnostics()).find((x) => x.object?.name === 'bad');
-      if (!d) throw new Error('no diagnostic for Ingress bad yet');
-      return d;
-    });
+    const found = await diagnosticWhere('Ingress bad', (x) => x.object?.name === 'bad');
     expect(found).toMatchObject({
       severity: 'error',
       file: expect.stringMatching(/bad\.yaml$/),
@@ -65,11 +64,7 @@ describe('the standalone manifest store drives the proxy', () => {
       'typo.yaml',
       ingress('typo', [{ host: 'typo.example.com', paths: [{ path: '/', service: 'beta' }] }], { annotations: { 'pipy.ingress.kubernetes.io/lb-type': 'fastest' } }),
     );
-    const found = await eventually(async () => {
-      const d = (await diagnostics()).find((x) => x.object?.name === 'typo');
-      if (!d) throw new Error('no diagnostic for Ingress typo yet');
-      return d;
-    });
+    const found = await diagnosticWhere('Ingress typo', (x) => x.object?.name === 'typo');
     expect(found).toMatchObject({
       code: 'InvalidAnnotation',
       file: expect.stringMatching(/typo\.yaml$/),
