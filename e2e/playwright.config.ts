@@ -1,6 +1,4 @@
 import { defineConfig } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The dashboard is tested against the real standalone stack (`npm start`'s launcher) on its own ports. */
@@ -26,6 +24,7 @@ export default defineConfig({
     url: `http://127.0.0.1:${ADMIN_PORT}/readyz`,
     timeout: 60_000,
     reuseExistingServer: false,
-    env: { PORTICO_DATA_DIR: mkdtempSync(join(tmpdir(), 'portico-e2e-')) },
+    // Tokens and proxy state of this run stay inside the (git-ignored) results folder.
+    env: { PORTICO_DATA_DIR: join(import.meta.dirname, 'test-results', 'standalone-data') },
   },
 });

@@ -96,8 +96,10 @@ describe('config stream', () => {
     expect(api.acks[2].error).toMatch(/rewrite/);
     expect(p.currentGeneration()).toBe(1);
     expect((await requestJson(p.httpPort, '/')).json.name).toBe('good');
-    const saved = JSON.parse(await readFile(path.join(stateDir, 'last-good.json'), 'utf8'));
-    expect(saved.generation).toBe(1);
+    // The table is saved off the ack path, so wait for the write rather than race it.
+    const savedGeneration = async () => JSON.parse(await readFile(path.join(stateDir, 'last-good.json'), 'utf8').catch(() => '{}')).generation;
+    await waitFor(async () => (await savedGeneration()) === 1, 5_000, 'last-good.json to hold generation 1');
+    expect(await savedGeneration()).toBe(1);
   });
 
   it('serves last-good.json at restart while the API is down, then reconnects when it comes back', async () => {

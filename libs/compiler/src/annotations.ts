@@ -1,4 +1,5 @@
 import { LB_POLICIES, type Diagnostic, type LbPolicy, type ObjectRef, type Rewrite } from '@portico/model';
+import safeRegex from 'safe-regex2';
 import { parseBoolean } from './booleans.js';
 import { annotationField } from './field-path.js';
 
@@ -127,6 +128,12 @@ function parseRewrite(
     new RegExp(from);
   } catch (err) {
     problem(A.rewriteFrom, `invalid regular expression: ${(err as Error).message}; no rewrite is applied`);
+    return undefined;
+  }
+  // The proxy runs this pattern on every request path: one that can backtrack catastrophically (nested
+  // quantifiers, star height > 1) would let a single request stall the proxy.
+  if (!safeRegex(from)) {
+    problem(A.rewriteFrom, 'regular expression may backtrack catastrophically (nested quantifiers); no rewrite is applied');
     return undefined;
   }
   return { from, to };

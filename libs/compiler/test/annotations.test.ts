@@ -66,6 +66,11 @@ describe('rewrite-target-from / -to', () => {
     expect(diagnostics).toEqual([expect.objectContaining({ code: 'InvalidAnnotation', field: field(`${P}rewrite-target-from`) })]);
     expect(diagnostics[0].message).toMatch(/invalid regular expression/);
   });
+  it('a pattern that can backtrack catastrophically is refused', () => {
+    const { route, diagnostics } = compileWith({ [`${P}rewrite-target-from`]: '^/(a+)+$', [`${P}rewrite-target-to`]: '/' });
+    expect(route?.rewrite).toBeUndefined();
+    expect(diagnostics).toEqual([expect.objectContaining({ field: field(`${P}rewrite-target-from`), message: expect.stringMatching(/backtrack/) })]);
+  });
   it('from without to (and to without from) is a diagnostic', () => {
     expect(compileWith({ [`${P}rewrite-target-from`]: '^/a' }).diagnostics).toEqual([expect.objectContaining({ field: field(`${P}rewrite-target-from`) })]);
     expect(compileWith({ [`${P}rewrite-target-to`]: '/' }).diagnostics).toEqual([expect.objectContaining({ field: field(`${P}rewrite-target-to`) })]);
