@@ -37,7 +37,7 @@ describe('the standalone manifest store drives the proxy', () => {
 
   it('a malformed YAML file is a diagnostic naming the file and line; every other route keeps serving', async () => {
     await stack.write('broken.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: [unclosed\n');
-    const found = await diagnosticWhere('broken.yaml', (x) => x.file?.endsWith('broken.yaml'));
+    const found = await diagnosticWhere('broken.yaml', (x) => x.file?.endsWith('broken.yaml') === true);
     expect(found.severity).toBe('error');
     expect(found.line).toBeGreaterThan(0);
     expect((await stack.request('good.example.com', '/')).service).toBe('alpha');

@@ -60,6 +60,7 @@ export function fakeCompile(snapshot: ClusterSnapshot): CompileResult {
     virtualHosts: [...hosts].sort().map((host) => ({ host, match: 'exact' as const, routes: [] })),
     clusters: [],
     defaultBackend: null,
+    certificates: [],
   };
   return { config, diagnostics };
 }

@@ -54,8 +54,8 @@ describe('ConfigPipeline', () => {
     const compile: CompileFunction = () => {
       flip = !flip;
       const config = flip
-        ? { virtualHosts: [], clusters: [], defaultBackend: null }
-        : { defaultBackend: null, clusters: [], virtualHosts: [] };
+        ? { virtualHosts: [], clusters: [], defaultBackend: null, certificates: [] }
+        : { certificates: [], defaultBackend: null, clusters: [], virtualHosts: [] };
       return { config, diagnostics: [] };
     };
     const p = await start(source, compile);

@@ -184,6 +184,6 @@ class TableBuilder {
     const used = new Set<string>(virtualHosts.flatMap((v) => v.routes.map((r) => r.clusterId)));
     if (this.defaultBackend) used.add(this.defaultBackend.clusterId);
     const clusters = [...this.clusters.values()].filter((c) => used.has(c.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { virtualHosts: sortVirtualHosts(virtualHosts), clusters, defaultBackend: this.defaultBackend };
+    return { virtualHosts: sortVirtualHosts(virtualHosts), clusters, defaultBackend: this.defaultBackend, certificates: [] };
   }
 }

@@ -21,6 +21,7 @@ function table(routes: Array<Pick<Route, 'path' | 'pathType'>>): CompiledConfig 
     ],
     clusters: [{ id: 'c', service: { namespace: 'default', name: 's', port: 80 }, endpoints: [], lb: 'round-robin', sessionSticky: false }],
     defaultBackend: null,
+    certificates: [],
   };
 }
 

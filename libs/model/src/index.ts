@@ -1,4 +1,5 @@
 export * from './kube-objects.js';
 export * from './diagnostic.js';
 export * from './routing-table.js';
+export * from './tls.js';
 export * from './delivery.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ObjectRefSchema } from './diagnostic.js';
+import { CertificateSchema, HostTlsSchema } from './tls.js';
 
 export const LB_POLICIES = ['round-robin', 'hashing', 'least-work'] as const;
 export const LbPolicySchema = z.enum(LB_POLICIES);
@@ -67,6 +68,8 @@ export const VirtualHostSchema = z.object({
   match: HostMatchSchema,
   /** Sorted by precedence: longest path first, Exact before Prefix on equal length. */
   routes: z.array(RouteSchema),
+  /** Present when the host is named in an Ingress's `spec.tls` or passed through. */
+  tls: HostTlsSchema.optional(),
 });
 export type VirtualHost = z.infer<typeof VirtualHostSchema>;
 
@@ -83,6 +86,8 @@ export const CompiledConfigSchema = z.object({
   /** Sorted by id. */
   clusters: z.array(ClusterSchema),
   defaultBackend: DefaultBackendSchema.nullable(),
+  /** Serving certificates referenced by hosts, sorted by id. Defaults to none for tables from older APIs. */
+  certificates: z.array(CertificateSchema).default([]),
 });
 export type CompiledConfig = z.infer<typeof CompiledConfigSchema>;
 
@@ -92,4 +97,4 @@ export const RoutingTableSchema = CompiledConfigSchema.extend({
 });
 export type RoutingTable = z.infer<typeof RoutingTableSchema>;
 
-export const emptyConfig = (): CompiledConfig => ({ virtualHosts: [], clusters: [], defaultBackend: null });
+export const emptyConfig = (): CompiledConfig => ({ virtualHosts: [], clusters: [], defaultBackend: null, certificates: [] });

@@ -1,6 +1,6 @@
 import { Controller, Get, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { RoutingTable } from '@portico/model';
+import { redactKeys, type RoutingTable } from '@portico/model';
 import { AdminTokenGuard } from '../auth/bearer-token.guard.js';
 import { problemResponse, schemaRef } from '../openapi/api-schemas.js';
 import { ADMIN_AUTH } from '../openapi/openapi-document.js';
@@ -15,11 +15,14 @@ export class RoutesController {
   constructor(private readonly pipeline: ConfigPipeline) {}
 
   @Get()
-  @ApiOkResponse({ description: 'the routing table proxies are sent, with its generation', schema: schemaRef('RoutingTable') })
+  @ApiOkResponse({
+    description: 'the routing table proxies are sent, with its generation; private keys are redacted',
+    schema: schemaRef('RoutingTable'),
+  })
   @ApiResponse(problemResponse(503, 'nothing compiled yet'))
   current(): RoutingTable {
     const table = this.pipeline.currentTable();
     if (!table) throw new ServiceUnavailableException('no routing table has been compiled yet');
-    return table;
+    return redactKeys(table);
   }
 }

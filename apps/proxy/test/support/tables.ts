@@ -25,6 +25,7 @@ export function table(generation: number, virtualHosts: VirtualHost[], clusters:
     virtualHosts,
     clusters,
     defaultBackend: defaultClusterId ? { clusterId: defaultClusterId, source: { ...source, field: 'spec.defaultBackend' } } : null,
+    certificates: [],
   };
 }
 
