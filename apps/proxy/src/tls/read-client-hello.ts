@@ -35,7 +35,7 @@ export function readClientHello(socket: Socket, options: ReadClientHelloOptions)
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-
+      socket.off('data', onData);
       socket.off('end', onEnd);
       socket.off('close', onClose);
       socket.off('error', onError);
