@@ -1,4 +1,4 @@
-import { LB_POLICIES, type Diagnostic, type LbPolicy, type ObjectRef, type Rewrite } from '@portico/model';
+import { HTTP_POLICIES, LB_POLICIES, type Diagnostic, type HttpPolicy, type LbPolicy, type ObjectRef, type Rewrite } from '@portico/model';
 import safeRegex from 'safe-regex2';
 import { parseBoolean } from './booleans.js';
 import { annotationField } from './field-path.js';
@@ -34,8 +34,6 @@ const NOT_YET_ENFORCED = new Set<string>([
   A.tlsTrustedCaSecret,
   A.tlsVerifyClient,
   A.tlsVerifyDepth,
-  A.sslPassthrough,
-  A.httpPolicy,
 ]);
 
 const KNOWN = new Set<string>(Object.values(A));
@@ -47,6 +45,10 @@ export interface IngressPolicy {
   lb: LbPolicy;
   sessionSticky: boolean;
   rewrite?: Rewrite;
+  /** What plain HTTP requests for this Ingress's TLS hosts get. */
+  httpPolicy: HttpPolicy;
+  /** Pass the TLS bytes of this Ingress's hosts through to the backend instead of terminating. */
+  passthrough: boolean;
   /** Set when a security annotation cannot be honoured: the Ingress must not be served. */
   failClosed: boolean;
 }
@@ -61,7 +63,7 @@ export function parseIngressAnnotations(
   const problem = (key: string, message: string, severity: Diagnostic['severity'] = 'warning') =>
     diagnostics.push({ severity, code: 'InvalidAnnotation', message, object, field: annotationField(key) });
 
-  const policy: IngressPolicy = { lb: 'round-robin', sessionSticky: false, failClosed: false };
+  const policy: IngressPolicy = { lb: 'round-robin', sessionSticky: false, httpPolicy: 'redirect', passthrough: false, failClosed: false };
 
   for (const key of Object.keys(a).sort()) {
     if (!key.startsWith(FSM_PREFIX) && !key.startsWith(PORTICO_PREFIX)) continue;
@@ -84,6 +86,23 @@ export function parseIngressAnnotations(
     const value = parseBoolean(sticky);
     if (value === undefined) problem(A.sessionSticky, `invalid boolean ${JSON.stringify(truncate(sticky))}: use true/false (or yes/no, on/off, 1/0); using false`);
     else policy.sessionSticky = value;
+  }
+
+  const httpPolicy = a[A.httpPolicy];
+  if (httpPolicy !== undefined) {
+    const value = httpPolicy.trim().toLowerCase();
+    if ((HTTP_POLICIES as readonly string[]).includes(value)) policy.httpPolicy = value as HttpPolicy;
+    else problem(A.httpPolicy, `invalid value ${JSON.stringify(truncate(httpPolicy))}: must be one of ${HTTP_POLICIES.join(', ')}; using redirect`);
+  }
+
+  const passthrough = a[A.sslPassthrough];
+  if (passthrough !== undefined) {
+    const value = parseBoolean(passthrough);
+    if (value === undefined) {
+      // Guessing either way could expose a host that was meant to be passed through (or the reverse): fail closed.
+      policy.failClosed = true;
+      problem(A.sslPassthrough, `invalid boolean ${JSON.stringify(truncate(passthrough))}: use true or false; the Ingress is not served until this is fixed (fail closed)`, 'error');
+    } else policy.passthrough = value;
   }
 
   const from = a[A.rewriteFrom];

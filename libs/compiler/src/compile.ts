@@ -1,11 +1,13 @@
 import {
   refOf,
+  type Certificate,
   type Cluster,
   type ClusterSnapshot,
   type CompiledConfig,
   type DefaultBackend,
   type Diagnostic,
   type HostMatch,
+  type HostTls,
   type IngressObject,
   type ObjectRef,
   type Route,
@@ -13,7 +15,10 @@ import {
 } from '@portico/model';
 import { normalizePath, prefixKey } from '@portico/matcher';
 import { parseIngressAnnotations, type IngressPolicy } from './annotations.js';
+import { A } from './annotations.js';
 import { BackendCatalog } from './backends.js';
+import { annotationField } from './field-path.js';
+import { certificateCovers, SecretCatalog } from './secrets.js';
 import { ClassSelector } from './classes.js';
 import { fieldPath } from './field-path.js';
 import { ingressSpecSchema, type IngressBackendSpec, type IngressSpec } from './ingress-schema.js';
@@ -41,7 +46,7 @@ export function compile(snapshot: ClusterSnapshot, options: Partial<CompileOptio
   const opts = { ...defaultCompileOptions(), ...options };
   const selector = new ClassSelector(snapshot.ingressClasses, opts);
   const catalog = new BackendCatalog(snapshot.services, snapshot.endpointSlices);
-  const state = new TableBuilder(catalog);
+  const state = new TableBuilder(catalog, new SecretCatalog(snapshot.secrets));
 
   const owned = snapshot.ingresses.filter((ing) => selector.owns(ing)).sort(compareIngressAge);
   for (const ingress of owned) state.addIngress(ingress);
@@ -54,8 +59,13 @@ class TableBuilder {
   private readonly hosts = new Map<string, HostBuilder>();
   private readonly clusters = new Map<string, Cluster>();
   private defaultBackend: DefaultBackend | null = null;
+  private readonly tlsHosts = new Map<string, { tls: HostTls; owner: ObjectRef }>();
+  private readonly certificates = new Map<string, Certificate>();
 
-  constructor(private readonly catalog: BackendCatalog) {}
+  constructor(
+    private readonly catalog: BackendCatalog,
+    private readonly secrets: SecretCatalog,
+  ) {}
 
   addIngress(ingress: IngressObject): void {
     const ref = refOf('Ingress', ingress.metadata);
@@ -75,17 +85,22 @@ class TableBuilder {
     const { policy, diagnostics } = parseIngressAnnotations(ingress.metadata?.annotations, ref);
     this.diagnostics.push(...diagnostics);
     if (policy.failClosed) return;
-    this.addRules(parsed.data, ref, policy);
+    const ruleClusters = this.addRules(parsed.data, ref, policy);
     this.addDefaultBackend(parsed.data, ref, policy);
+    if (policy.passthrough) this.addPassthrough(parsed.data, ref, policy, ruleClusters);
+    else this.addTermination(parsed.data, ref, policy);
   }
 
-  private addRules(spec: IngressSpec, ref: ObjectRef, policy: IngressPolicy): void {
+  /** Adds the routes of every rule; returns the cluster of each rule's first path (what passthrough forwards to). */
+  private addRules(spec: IngressSpec, ref: ObjectRef, policy: IngressPolicy): Map<number, string> {
+    const firstCluster = new Map<number, string>();
     (spec.rules ?? []).forEach((rule, r) => {
       const hostBuilder = this.hostFor(rule.host, ref, `spec.rules[${r}].host`);
       (rule.http?.paths ?? []).forEach((entry, p) => {
         const field = `spec.rules[${r}].http.paths[${p}]`;
         const cluster = this.clusterFor(entry.backend, ref, policy, `${field}.backend`);
         if (!cluster) return;
+        if (!firstCluster.has(r)) firstCluster.set(r, cluster.id);
         const normalized = normalizePath(entry.path ?? '/');
         const basePath = normalized.ok ? normalized.path : '/';
         const pathType = entry.pathType === 'Exact' ? 'Exact' : 'Prefix';
@@ -113,6 +128,73 @@ class TableBuilder {
         hostBuilder.routes.set(key, route);
       });
     });
+    return firstCluster;
+  }
+
+  /** `spec.tls`: each listed host (or, with no list, every rule host) is terminated with the Secret's certificate. */
+  private addTermination(spec: IngressSpec, ref: ObjectRef, policy: IngressPolicy): void {
+    const ruleHosts = new Set((spec.rules ?? []).flatMap((r) => (r.host ? [r.host.toLowerCase()] : [])));
+    (spec.tls ?? []).forEach((entry, t) => {
+      let certificate: Certificate | undefined;
+      if (!entry.secretName) {
+        this.warn(ref, `spec.tls[${t}].secretName`, 'MissingSecretName', 'no secretName: these hosts are served with the default certificate');
+      } else {
+        const found = this.secrets.certificate(ref.namespace ?? 'default', entry.secretName, ref, `spec.tls[${t}].secretName`);
+        this.diagnostics.push(...found.diagnostics);
+        certificate = found.certificate;
+      }
+      const hosts = entry.hosts?.length ? entry.hosts.map((h) => h.toLowerCase()) : [...ruleHosts];
+      hosts.forEach((host, h) => {
+        const field = entry.hosts?.length ? `spec.tls[${t}].hosts[${h}]` : `spec.tls[${t}]`;
+        if (!ruleHosts.has(host) && !this.hosts.has(host)) {
+          this.warn(ref, field, 'TlsHostWithoutRules', `TLS host ${host} has no rules in any Ingress; requests for it answer 404`);
+          return;
+        }
+        if (certificate && !certificateCovers(certificate.dnsNames, host)) {
+          this.warn(ref, field, 'CertificateHostMismatch', `the certificate in Secret ${certificate.id} does not cover ${host} (it covers ${certificate.dnsNames.join(', ') || 'no DNS name'})`);
+        }
+        if (this.claimTls(host, { mode: 'terminate', certificateId: certificate?.id ?? null, httpPolicy: policy.httpPolicy }, ref, field) && certificate) {
+          this.certificates.set(certificate.id, certificate);
+        }
+      });
+    });
+  }
+
+  /** `portico.dev/ssl-passthrough`: each rule host's TLS bytes go, untouched, to the backend of the rule's first path. */
+  private addPassthrough(spec: IngressSpec, ref: ObjectRef, policy: IngressPolicy, ruleClusters: Map<number, string>): void {
+    const field = annotationField(A.sslPassthrough);
+    if (spec.tls?.length) this.warn(ref, 'spec.tls', 'PassthroughIgnoresTls', 'with ssl-passthrough the backend presents its own certificate; spec.tls is not used');
+    (spec.rules ?? []).forEach((rule, r) => {
+      const clusterId = ruleClusters.get(r);
+      if (!rule.host) {
+        this.warn(ref, `spec.rules[${r}]`, 'PassthroughNeedsHost', 'passthrough is chosen by SNI, so a rule without a host cannot be passed through');
+        return;
+      }
+      if (!clusterId) return;
+      if ((rule.http?.paths.length ?? 0) > 1) {
+        this.warn(ref, `spec.rules[${r}].http.paths`, 'PassthroughIgnoresPaths', `passthrough forwards whole connections: every TLS connection for ${rule.host} goes to the first path's backend`, 'info');
+      }
+      this.claimTls(rule.host.toLowerCase(), { mode: 'passthrough', clusterId, httpPolicy: policy.httpPolicy }, ref, field);
+    });
+  }
+
+  /** The first (oldest) Ingress to claim a host's TLS mode keeps it; later claims get a diagnostic. */
+  private claimTls(host: string, tls: HostTls, owner: ObjectRef, field: string): boolean {
+    const existing = this.tlsHosts.get(host);
+    if (!existing) {
+      this.tlsHosts.set(host, { tls, owner });
+      return true;
+    }
+    const same = JSON.stringify(existing.tls) === JSON.stringify(tls);
+    if (!same) {
+      const o = existing.owner;
+      this.warn(owner, field, 'TlsConflict', `TLS for ${host} is already set by Ingress ${o.namespace}/${o.name} (${existing.tls.mode}), which is older or sorts first; this setting is ignored`);
+    }
+    return same;
+  }
+
+  private warn(object: ObjectRef, field: string, code: string, message: string, severity: Diagnostic['severity'] = 'warning'): void {
+    this.diagnostics.push({ severity, code, message, object, field });
   }
 
   private addDefaultBackend(spec: IngressSpec, ref: ObjectRef, policy: IngressPolicy): void {
@@ -179,11 +261,17 @@ class TableBuilder {
 
   build(): CompiledConfig {
     const virtualHosts: VirtualHost[] = [...this.hosts.values()]
-      .filter((h) => h.routes.size > 0)
-      .map((h) => ({ host: h.host, match: h.match, routes: sortRoutes([...h.routes.values()]) }));
+      .filter((h) => h.routes.size > 0 || this.tlsHosts.get(h.host)?.tls.mode === 'passthrough')
+      .map((h) => {
+        const tls = this.tlsHosts.get(h.host)?.tls;
+        return { host: h.host, match: h.match, routes: sortRoutes([...h.routes.values()]), ...(tls ? { tls } : {}) };
+      });
+    const usedCertificates = new Set(virtualHosts.map((v) => (v.tls?.mode === 'terminate' ? v.tls.certificateId : null)));
     const used = new Set<string>(virtualHosts.flatMap((v) => v.routes.map((r) => r.clusterId)));
     if (this.defaultBackend) used.add(this.defaultBackend.clusterId);
+    for (const v of virtualHosts) if (v.tls?.mode === 'passthrough') used.add(v.tls.clusterId);
+    const certificates = [...this.certificates.values()].filter((c) => usedCertificates.has(c.id)).sort((a, b) => (a.id < b.id ? -1 : 1));
     const clusters = [...this.clusters.values()].filter((c) => used.has(c.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { virtualHosts: sortVirtualHosts(virtualHosts), clusters, defaultBackend: this.defaultBackend, certificates: [] };
+    return { virtualHosts: sortVirtualHosts(virtualHosts), clusters, defaultBackend: this.defaultBackend, certificates };
   }
 }

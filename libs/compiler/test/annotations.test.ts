@@ -91,7 +91,7 @@ describe('other annotations', () => {
   it('annotations of other controllers are ignored without a word', () => {
     expect(compileWith({ 'nginx.ingress.kubernetes.io/rewrite-target': '/' }).diagnostics).toEqual([]);
   });
-  for (const key of [`${P}upstream-ssl-verify`, `${P}tls-verify-client`, `${P}upstream-ssl-secret`, 'portico.dev/ssl-passthrough']) {
+  for (const key of [`${P}upstream-ssl-verify`, `${P}tls-verify-client`, `${P}upstream-ssl-secret`, `${P}tls-trusted-ca-secret`]) {
     it(`${key} cannot be honoured yet: the Ingress fails closed with an error, others keep serving`, () => {
       const { config, diagnostics } = compileWith({ [key]: 'true' });
       expect(config.virtualHosts.map((v) => v.host)).toEqual(['other.com']);

@@ -85,6 +85,20 @@ export class RouteIndex {
     return this.defaultTarget;
   }
 
+  /**
+   * The virtual host whose TLS settings govern a connection with this SNI: the exact host if it has TLS settings,
+   * else its `*.parent` wildcard if that has them. Undefined means the default certificate, no passthrough.
+   */
+  tlsHost(serverName: string | null | undefined): VirtualHost | undefined {
+    if (!serverName) return undefined;
+    const name = normalizeHost(serverName);
+    const exact = this.hosts.get(name)?.vhost;
+    if (exact?.tls) return exact;
+    const parent = wildcardParent(name);
+    const wildcard = parent ? this.hosts.get(parent)?.vhost : undefined;
+    return wildcard?.tls ? wildcard : undefined;
+  }
+
   /** The virtual hosts a request for `host` would consult, in order. */
   hostChain(host: string | undefined): VirtualHost[] {
     const name = normalizeHost(host);

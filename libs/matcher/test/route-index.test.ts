@@ -73,3 +73,29 @@ describe('RouteIndex explanations', () => {
     expect(index.hostChain('other.com')).toEqual([]);
   });
 });
+
+describe('RouteIndex.tlsHost', () => {
+  const config = (): CompiledConfig => {
+    const base = table([{ path: '/', pathType: 'Prefix' }]);
+    const exact = base.virtualHosts[0];
+    return {
+      ...base,
+      virtualHosts: [
+        { ...exact, host: 'a.foo.com', tls: { mode: 'terminate', certificateId: 'default/a', httpPolicy: 'redirect' } },
+        { ...exact, host: 'plain.foo.com' },
+        { ...exact, host: '*.foo.com', match: 'wildcard', tls: { mode: 'passthrough', clusterId: 'c', httpPolicy: 'allow' } },
+      ],
+    };
+  };
+  it('prefers the exact host, then the wildcard; a host without TLS settings defers to its wildcard', () => {
+    const index = new RouteIndex(config());
+    expect(index.tlsHost('A.foo.com')?.host).toBe('a.foo.com');
+    expect(index.tlsHost('b.foo.com')?.host).toBe('*.foo.com');
+    expect(index.tlsHost('plain.foo.com')?.host).toBe('*.foo.com');
+  });
+  it('no SNI, or a name nothing claims, has no TLS host', () => {
+    const index = new RouteIndex(config());
+    expect(index.tlsHost(null)).toBeUndefined();
+    expect(index.tlsHost('x.y.foo.com')).toBeUndefined();
+  });
+});

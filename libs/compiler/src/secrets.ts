@@ -1,0 +1,88 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import type { Certificate, Diagnostic, ObjectRef, SecretObject } from '@portico/model';
+
+const TLS_TYPES = new Set(['kubernetes.io/tls', 'Opaque', undefined]);
+
+/** Secrets indexed once per compile; certificates parsed once per Secret, whatever the number of hosts using them. */
+export class SecretCatalog {
+  private readonly secrets = new Map<string, SecretObject>();
+  private readonly parsed = new Map<string, ParsedSecret>();
+
+  constructor(secrets: SecretObject[]) {
+    for (const s of secrets) this.secrets.set(`${s.metadata?.namespace ?? 'default'}/${s.metadata?.name ?? ''}`, s);
+  }
+
+  /**
+   * The serving certificate in Secret `namespace/name` (keys `tls.crt` and `tls.key`), or a diagnostic saying why
+   * there is none. Messages never include key material.
+   */
+  certificate(namespace: string, name: string, object: ObjectRef, field: string): { certificate?: Certificate; diagnostics: Diagnostic[] } {
+    const id = `${namespace}/${name}`;
+    let entry = this.parsed.get(id);
+    if (!entry) {
+      entry = this.parse(id);
+      this.parsed.set(id, entry);
+    }
+    if (entry.certificate) return { certificate: entry.certificate, diagnostics: [] };
+    return {
+      diagnostics: [{ severity: 'error', code: entry.code ?? 'InvalidCertificate', message: `${entry.problem}; the default certificate is served instead`, object, field }],
+    };
+  }
+
+  private parse(id: string): ParsedSecret {
+    const secret = this.secrets.get(id);
+    if (!secret) return { code: 'SecretNotFound', problem: `Secret ${id} does not exist` };
+    if (!TLS_TYPES.has(secret.type)) return { problem: `Secret ${id} has type ${secret.type}, not kubernetes.io/tls` };
+    const certPem = secretValue(secret, 'tls.crt');
+    const keyPem = secretValue(secret, 'tls.key');
+    if (!certPem || !keyPem) return { problem: `Secret ${id} needs both tls.crt and tls.key` };
+    let leaf: X509Certificate;
+    try {
+      leaf = new X509Certificate(certPem);
+    } catch {
+      return { problem: `Secret ${id}: tls.crt is not a PEM certificate` };
+    }
+    try {
+      if (!leaf.checkPrivateKey(createPrivateKey(keyPem))) return { problem: `Secret ${id}: tls.key does not match the certificate in tls.crt` };
+    } catch {
+      return { problem: `Secret ${id}: tls.key is not a PEM private key` };
+    }
+    return { certificate: { id, certPem, keyPem, dnsNames: dnsNames(leaf), notAfter: new Date(leaf.validTo).toISOString() } };
+  }
+}
+
+interface ParsedSecret {
+  certificate?: Certificate;
+  code?: 'SecretNotFound' | 'InvalidCertificate';
+  problem?: string;
+}
+
+/** `data` is base64 (as the API server stores it); `stringData` is plain text and wins, as on the API server. */
+export function secretValue(secret: SecretObject, key: string): string | undefined {
+  const plain = secret.stringData?.[key];
+  if (typeof plain === 'string') return plain;
+  const encoded = secret.data?.[key];
+  if (typeof encoded !== 'string') return undefined;
+  return Buffer.from(encoded, 'base64').toString('utf8');
+}
+
+function dnsNames(cert: X509Certificate): string[] {
+  const sans = (cert.subjectAltName ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.startsWith('DNS:'))
+    .map((s) => s.slice(4).toLowerCase());
+  if (sans.length > 0) return [...new Set(sans)].sort();
+  const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1];
+  return cn ? [cn.toLowerCase()] : [];
+}
+
+/** Whether a certificate name (`a.com` or `*.a.com`) covers a host (`a.com`, `x.a.com`, or a wildcard host). */
+export function certificateCovers(names: string[], host: string): boolean {
+  return names.some((name) => {
+    if (name === host) return true;
+    if (!name.startsWith('*.')) return false;
+    const dot = host.indexOf('.');
+    return dot > 0 && host.slice(dot) === name.slice(1);
+  });
+}
