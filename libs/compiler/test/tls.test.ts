@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SecretObject } from '@portico/model';
 import { compile } from '../src/index.js';
-import { selfSigned, tlsSecret, type TestCertificate } from './certificates.js';
+import { selfSigned, tlsSecret, type TestCertificate } from '@portico/testing';
 import { ingress, withBackends } from './fixtures.js';
 
 let site: TestCertificate;
