@@ -19,7 +19,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `node ../tools/start.mjs --skip-build --manifests ../examples/demo --admin-port ${ADMIN_PORT} --http-port 18000 --proxy-admin-port 19091`,
+    command: `node ../tools/start.mjs --skip-build --manifests ../examples/demo --admin-port ${ADMIN_PORT} --http-port 18000 --https-port 18444 --proxy-admin-port 19091`,
     // /readyz answers 503 until the proxy has applied the first generation, so tests start on a settled stack.
     url: `http://127.0.0.1:${ADMIN_PORT}/readyz`,
     timeout: 60_000,

@@ -58,7 +58,7 @@ const children = [
   run(
     'proxy',
     'apps/proxy/dist/main.js',
-    ['--api-url', adminUrl, '--http-port', flags['http-port'], '--proxy-admin-port', flags['proxy-admin-port'], '--bind', flags.bind,
+    ['--api-url', adminUrl, '--http-port', flags['http-port'], '--https-port', flags['https-port'], '--proxy-admin-port', flags['proxy-admin-port'], '--bind', flags.bind,
       '--state-dir', resolve(dataDir, 'proxy-state'), '--proxy-id', 'standalone'],
     { PORTICO_PROXY_TOKEN: tokens.proxy },
   ),
@@ -66,7 +66,7 @@ const children = [
 
 console.log(`
 Portico is starting (manifests: ${manifests})
-  proxy:      http://127.0.0.1:${flags['http-port']}/${demo ? `   try: curl http://demo.localhost:${flags['http-port']}/hi` : ''}
+  proxy:      http://127.0.0.1:${flags['http-port']}/  https://127.0.0.1:${flags['https-port']}/${demo ? `   try: curl http://demo.localhost:${flags['http-port']}/hi` : ''}
   dashboard:  ${adminUrl}/   (admin token: ${tokens.admin}, kept in ${resolve(dataDir, 'tokens.json')})
   API docs:   ${adminUrl}/api/docs
   readiness:  ${adminUrl}/readyz   proxy: http://127.0.0.1:${flags['proxy-admin-port']}/readyz   metrics: http://127.0.0.1:${flags['proxy-admin-port']}/metrics

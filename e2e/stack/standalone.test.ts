@@ -17,7 +17,7 @@ let output = '';
 /** `npm start`'s launcher, as a user runs it (minus the build, which Nx has done): demo store, demo backends. */
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'portico-standalone-'));
-  launcher = spawn(process.execPath, ['tools/start.mjs', '--skip-build', '--http-port', String(HTTP), '--admin-port', String(ADMIN), '--proxy-admin-port', String(PROXY_ADMIN)], {
+  launcher = spawn(process.execPath, ['tools/start.mjs', '--skip-build', '--http-port', String(HTTP), '--https-port', '18443', '--admin-port', String(ADMIN), '--proxy-admin-port', String(PROXY_ADMIN)], {
     cwd: root,
     env: { ...process.env, PORTICO_DATA_DIR: dataDir, PORTICO_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

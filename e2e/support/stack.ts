@@ -38,6 +38,7 @@ export class Stack {
       proxyToken: PROXY_TOKEN,
       proxyId: `e2e-${Math.random().toString(36).slice(2, 8)}`,
       httpPort: 0,
+      httpsPort: 0,
       adminPort: 0,
       bind: '127.0.0.1',
       stateDir: this.stateDir,
@@ -47,12 +48,12 @@ export class Stack {
     });
   }
 
-  /** Starts `count` echo servers for one Service and returns their pod names and ports. */
-  async echo(service: string, count: number): Promise<Array<{ pod: string; port: number }>> {
+  /** Starts `count` echo servers for one Service (HTTPS with `tls`) and returns their pod names and ports. */
+  async echo(service: string, count: number, tls?: { certPem: string; keyPem: string }): Promise<Array<{ pod: string; port: number }>> {
     const pods = [];
     for (let i = 1; i <= count; i++) {
       const pod = `${service}-${i}`;
-      const server = await startEchoServer({ service, pod });
+      const server = await startEchoServer({ service, pod, ...(tls ? { tls } : {}) });
       this.echoes.push(server);
       pods.push({ pod, port: server.port });
     }

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createAdminServer } from './admin/admin-server.js';
 import { ConfigStore, type ApplyResult } from './config/config-store.js';
@@ -6,6 +7,7 @@ import { loadLastGood } from './config/last-good-file.js';
 import { ConfigSubscription } from './config/subscription.js';
 import { createHttpListener } from './listeners/http.js';
 import { closeServer, listen } from './listeners/listen.js';
+import { TlsListener } from './listeners/tls.js';
 import { AccessLog } from './observability/access-log.js';
 import { createLogger } from './observability/logger.js';
 import { ProxyMetrics } from './observability/metrics.js';
@@ -13,6 +15,8 @@ import { resolveOptions, type ProxyOptions } from './options.js';
 import { createRequestHandler } from './routing/http-proxy.js';
 import type { ProxyContext } from './routing/proxy-context.js';
 import { createUpgradeHandler } from './routing/upgrade-proxy.js';
+import { PassthroughRelay } from './passthrough/relay.js';
+import { generateFallbackCertificate, loadPemPair, type PemPair } from './tls/default-certificate.js';
 import { UpstreamRegistry } from './upstream/upstream-registry.js';
 
 export type { ProxyOptions } from './options.js';
@@ -22,6 +26,8 @@ export type { ListenerLimits } from './listeners/http.js';
 export interface ProxyHandle {
   /** The data-plane port actually bound. */
   readonly httpPort: number;
+  /** The TLS port actually bound (termination and passthrough). */
+  readonly httpsPort: number;
   /** The admin port actually bound. */
   readonly adminPort: number;
   /** Stops accepting, drains in-flight requests (up to `drainTimeoutMs`), then releases everything. Idempotent. */
@@ -52,30 +58,57 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyHandl
   }
   if (options.initialTable) store.apply(options.initialTable, { persist: false });
 
+  const defaultCertificate = await resolveDefaultCertificate(options.defaultCertificate);
+  if (!options.defaultCertificate) logger.warn('no default certificate configured: serving a generated self-signed one for portico.invalid');
+  // Fails start-up on purpose: a configured default certificate that does not load is an operator error.
+  const defaultContext = tls.createSecureContext({ cert: defaultCertificate.certPem, key: defaultCertificate.keyPem });
+
+  const accessLog = new AccessLog(logger.child({ log: 'access' }));
   const ctx: ProxyContext = {
     store,
     metrics,
-    accessLog: new AccessLog(logger.child({ log: 'access' })),
+    accessLog,
     logger,
     upstreamTimeoutMs: opts.upstreamTimeoutMs,
     proto: 'http',
+    listenerPort: undefined,
+    httpsRedirectPort: 443,
     inFlight: 0,
   };
+  const tlsCtx: ProxyContext = { ...ctx, proto: 'https', inFlight: 0 };
   const tunnels = new Set<Duplex>();
   const httpServer = createHttpListener(opts.limits, { request: createRequestHandler(ctx), upgrade: createUpgradeHandler(ctx, tunnels) }, logger);
+  const passthrough = new PassthroughRelay(metrics, logger, opts.upstreamTimeoutMs);
+  const tlsListener = new TlsListener({
+    store,
+    metrics,
+    logger,
+    limits: opts.limits,
+    clientHelloTimeoutMs: opts.clientHelloTimeoutMs,
+    defaultCertificate,
+    defaultContext,
+    passthrough,
+    request: createRequestHandler(tlsCtx),
+    upgrade: createUpgradeHandler(tlsCtx, tunnels),
+  });
   const adminServer = createAdminServer(store, metrics, logger);
 
   let httpPort: number;
+  let httpsPort: number;
   let adminPort: number;
   try {
     httpPort = await listen(httpServer, opts.httpPort, opts.bind);
+    httpsPort = await listen(tlsListener.server, opts.httpsPort, opts.bind);
     adminPort = await listen(adminServer, opts.adminPort, opts.bind);
   } catch (err) {
-    await Promise.all([closeServer(httpServer), closeServer(adminServer)]);
+    await Promise.all([closeServer(httpServer), tlsListener.stopAccepting(), closeServer(adminServer)]);
     upstreams.close();
     throw err;
   }
-  logger.info({ httpPort, adminPort, bind: opts.bind, generation: store.generation }, 'proxy listening');
+  ctx.listenerPort = httpPort;
+  ctx.httpsRedirectPort = opts.publicHttpsPort ?? httpsPort;
+  tlsCtx.listenerPort = httpsPort;
+  logger.info({ httpPort, httpsPort, adminPort, bind: opts.bind, generation: store.generation }, 'proxy listening');
 
   let subscription: ConfigSubscription | null = null;
   if (opts.apiUrl) {
@@ -94,19 +127,23 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyHandl
 
   let closing: Promise<void> | null = null;
   async function shutdown(): Promise<void> {
-    logger.info({ inFlight: ctx.inFlight, drainTimeoutMs: opts.drainTimeoutMs }, 'proxy draining');
+    logger.info({ inFlight: ctx.inFlight + tlsCtx.inFlight, passthrough: passthrough.size, drainTimeoutMs: opts.drainTimeoutMs }, 'proxy draining');
     const stopped = subscription?.stop();
     const httpClosed = closeServer(httpServer);
+    const tlsClosed = tlsListener.stopAccepting();
+    tlsListener.drain();
     const deadline = Date.now() + opts.drainTimeoutMs;
     // Idle keep-alive connections are closed as soon as they become idle; busy ones finish their request first.
-    // Upgraded tunnels are not waited for: they can live for hours, so they are closed once requests have drained.
-    while (ctx.inFlight > 0 && Date.now() < deadline) {
+    // Upgraded tunnels and passthrough connections are not waited for: they can live for hours, so they are closed
+    // once requests have drained.
+    while (ctx.inFlight + tlsCtx.inFlight > 0 && Date.now() < deadline) {
       httpServer.closeIdleConnections();
       await delay(25);
     }
     httpServer.closeAllConnections();
     for (const socket of tunnels) socket.destroy();
-    await httpClosed;
+    tlsListener.destroyAll();
+    await Promise.all([httpClosed, tlsClosed]);
     const adminClosed = closeServer(adminServer);
     adminServer.closeAllConnections();
     await adminClosed;
@@ -118,10 +155,17 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyHandl
 
   return {
     httpPort,
+    httpsPort,
     adminPort,
     close: () => (closing ??= shutdown()),
     currentGeneration: () => store.generation,
     applyTable: (table) => store.apply(table),
     metrics: metrics.registry,
   };
+}
+
+async function resolveDefaultCertificate(configured: ProxyOptions['defaultCertificate']): Promise<PemPair> {
+  if (!configured) return generateFallbackCertificate();
+  if ('certFile' in configured) return loadPemPair(configured.certFile, configured.keyFile);
+  return { certPem: configured.certPem, keyPem: configured.keyPem };
 }

@@ -9,6 +9,11 @@ const FLAGS = {
   'proxy-token': { env: 'PORTICO_PROXY_TOKEN', default: undefined },
   'proxy-id': { env: 'PORTICO_PROXY_ID', default: undefined },
   'http-port': { env: 'PORTICO_HTTP_PORT', default: '8000' },
+  'https-port': { env: 'PORTICO_HTTPS_PORT', default: '8443' },
+  'public-https-port': { env: 'PORTICO_PUBLIC_HTTPS_PORT', default: undefined },
+  'client-hello-timeout-ms': { env: 'PORTICO_CLIENT_HELLO_TIMEOUT_MS', default: '10000' },
+  'default-cert': { env: 'PORTICO_DEFAULT_CERT', default: undefined },
+  'default-key': { env: 'PORTICO_DEFAULT_KEY', default: undefined },
   'proxy-admin-port': { env: 'PORTICO_PROXY_ADMIN_PORT', default: '9091' },
   bind: { env: 'PORTICO_BIND', default: '0.0.0.0' },
   'state-dir': { env: 'PORTICO_STATE_DIR', default: DEFAULT_STATE_DIR },
@@ -19,7 +24,7 @@ type Flag = keyof typeof FLAGS;
 
 const USAGE = `Usage: node apps/proxy/dist/main.js [options]
 ${Object.entries(FLAGS)
-  .map(([flag, spec]) => `  --${flag.padEnd(22)} env ${spec.env.padEnd(28)}${spec.default === undefined ? '' : ` default ${spec.default}`}`)
+  .map(([flag, spec]) => `  --${flag.padEnd(24)} env ${spec.env.padEnd(32)}${spec.default === undefined ? '' : ` default ${spec.default}`}`)
   .join('\n')}`;
 
 function readFlags(argv: string[]): Record<Flag, string | undefined> {
@@ -48,6 +53,13 @@ function toInt(flag: Flag, value: string | undefined, min: number, max: number):
   return n;
 }
 
+/** Both or neither: a certificate without its key (or the reverse) is a mistake worth refusing to start over. */
+function defaultCertificateFiles(certFile: string | undefined, keyFile: string | undefined): { certFile: string; keyFile: string } | undefined {
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new Error('--default-cert and --default-key must be given together');
+  return { certFile, keyFile };
+}
+
 async function main(): Promise<void> {
   const logger = createLogger();
   let flags: Record<Flag, string | undefined>;
@@ -59,6 +71,10 @@ async function main(): Promise<void> {
       proxyToken: flags['proxy-token'],
       proxyId: flags['proxy-id'],
       httpPort: toInt('http-port', flags['http-port'], 0, 65535),
+      httpsPort: toInt('https-port', flags['https-port'], 0, 65535),
+      publicHttpsPort: flags['public-https-port'] === undefined ? undefined : toInt('public-https-port', flags['public-https-port'], 1, 65535),
+      clientHelloTimeoutMs: toInt('client-hello-timeout-ms', flags['client-hello-timeout-ms'], 1, 600_000),
+      defaultCertificate: defaultCertificateFiles(flags['default-cert'], flags['default-key']),
       adminPort: toInt('proxy-admin-port', flags['proxy-admin-port'], 0, 65535),
       bind: flags.bind,
       stateDir: flags['state-dir'],

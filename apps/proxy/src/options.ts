@@ -12,6 +12,20 @@ export interface ProxyOptions {
   proxyId?: string;
   /** Data-plane port; default 8000. 0 picks a free port (see `ProxyHandle.httpPort`). */
   httpPort?: number;
+  /** TLS port (termination and passthrough, chosen per connection by SNI); default 8443. 0 picks a free port. */
+  httpsPort?: number;
+  /**
+   * The HTTPS port clients reach from outside (e.g. 443 on a Service/LoadBalancer in front of 8443), used in the
+   * Location of plain-HTTP redirects; default the HTTPS listener's bound port. 443 is left out of the URL.
+   */
+  publicHttpsPort?: number;
+  /** How long a new TLS connection may take to send its whole ClientHello; default 10000. */
+  clientHelloTimeoutMs?: number;
+  /**
+   * The certificate served without SNI, for names no TLS host claims, and for hosts whose certificate is missing or
+   * does not load: PEM text, or PEM file paths. Default: a self-signed `portico.invalid` certificate made at start.
+   */
+  defaultCertificate?: { certPem: string; keyPem: string } | { certFile: string; keyFile: string };
   /** Admin port (`/metrics`, `/readyz`, `/healthz`); default 9091. 0 picks a free port. */
   adminPort?: number;
   /** Address both listeners bind; default `0.0.0.0`. */
@@ -37,6 +51,9 @@ export interface ResolvedProxyOptions {
   proxyToken: string;
   proxyId: string;
   httpPort: number;
+  httpsPort: number;
+  publicHttpsPort: number | null;
+  clientHelloTimeoutMs: number;
   adminPort: number;
   bind: string;
   stateDir: string | null;
@@ -53,6 +70,9 @@ export function resolveOptions(options: ProxyOptions): ResolvedProxyOptions {
     proxyToken: options.proxyToken ?? '',
     proxyId: options.proxyId ?? `${os.hostname()}-${process.pid}`,
     httpPort: options.httpPort ?? 8000,
+    httpsPort: options.httpsPort ?? 8443,
+    publicHttpsPort: options.publicHttpsPort ?? null,
+    clientHelloTimeoutMs: options.clientHelloTimeoutMs ?? 10_000,
     adminPort: options.adminPort ?? 9091,
     bind: options.bind ?? '0.0.0.0',
     stateDir: options.stateDir === undefined ? DEFAULT_STATE_DIR : options.stateDir,

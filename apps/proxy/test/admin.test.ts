@@ -17,7 +17,7 @@ afterEach(async () => {
 
 describe('admin server', () => {
   it('reports readiness only once a table is served, and health always', async () => {
-    proxy = await startProxy({ httpPort: 0, adminPort: 0, bind: '127.0.0.1', stateDir: null, logger: quietLogger() });
+    proxy = await startProxy({ httpPort: 0, httpsPort: 0, adminPort: 0, bind: '127.0.0.1', stateDir: null, logger: quietLogger() });
     expect(await requestJson(proxy.adminPort, '/readyz')).toMatchObject({ status: 503, json: { generation: null } });
     expect((await request(proxy.adminPort, '/healthz')).status).toBe(200);
     upstream = await startUpstream('u');
@@ -29,6 +29,7 @@ describe('admin server', () => {
     upstream = await startUpstream('u');
     proxy = await startProxy({
       httpPort: 0,
+      httpsPort: 0,
       adminPort: 0,
       bind: '127.0.0.1',
       stateDir: null,
@@ -65,6 +66,7 @@ describe('access log', () => {
     upstream = await startUpstream('u');
     proxy = await startProxy({
       httpPort: 0,
+      httpsPort: 0,
       adminPort: 0,
       bind: '127.0.0.1',
       stateDir: null,

@@ -16,7 +16,7 @@ async function threeUpstreams(handler?: Parameters<typeof startUpstream>[1]): Pr
 }
 
 async function proxyFor(table: ReturnType<typeof catchAll>): Promise<ProxyHandle> {
-  proxy = await startProxy({ httpPort: 0, adminPort: 0, bind: '127.0.0.1', stateDir: null, logger: quietLogger(), initialTable: table });
+  proxy = await startProxy({ httpPort: 0, httpsPort: 0, adminPort: 0, bind: '127.0.0.1', stateDir: null, logger: quietLogger(), initialTable: table });
   return proxy;
 }
 

@@ -22,6 +22,7 @@ async function startSubscribedProxy(apiUrl: string): Promise<ProxyHandle> {
     proxyToken: TOKEN,
     proxyId: 'proxy-under-test',
     httpPort: 0,
+    httpsPort: 0,
     adminPort: 0,
     bind: '127.0.0.1',
     stateDir,

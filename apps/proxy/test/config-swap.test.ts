@@ -19,7 +19,7 @@ async function upstream(name: string, handler?: Parameters<typeof startUpstream>
 }
 
 async function proxyFor(initialTable: ReturnType<typeof catchAll>, extra: Parameters<typeof startProxy>[0] = {}): Promise<ProxyHandle> {
-  proxy = await startProxy({ httpPort: 0, adminPort: 0, bind: '127.0.0.1', stateDir: null, logger: quietLogger(), initialTable, ...extra });
+  proxy = await startProxy({ httpPort: 0, httpsPort: 0, adminPort: 0, bind: '127.0.0.1', stateDir: null, logger: quietLogger(), initialTable, ...extra });
   return proxy;
 }
 

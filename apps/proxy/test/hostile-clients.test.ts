@@ -13,6 +13,7 @@ async function setup(limits: ProxyOptions['limits'] = {}): Promise<{ proxy: Prox
   upstream = await startUpstream('victim');
   proxy = await startProxy({
     httpPort: 0,
+    httpsPort: 0,
     adminPort: 0,
     bind: '127.0.0.1',
     stateDir: null,

@@ -18,7 +18,7 @@ async function upstream(name: string, handler?: Parameters<typeof startUpstream>
 }
 
 async function proxyWith(options: Parameters<typeof startProxy>[0] = {}): Promise<ProxyHandle> {
-  proxy = await startProxy({ httpPort: 0, adminPort: 0, bind: '127.0.0.1', stateDir: null, logger: quietLogger(), ...options });
+  proxy = await startProxy({ httpPort: 0, httpsPort: 0, adminPort: 0, bind: '127.0.0.1', stateDir: null, logger: quietLogger(), ...options });
   return proxy;
 }
 

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 
@@ -11,12 +12,15 @@ import { WebSocketServer } from 'ws';
  * - `/delay/MS` → answers after MS milliseconds (at most 30 s)
  * - anything else → JSON: service, pod, method, url, headers and the number of body bytes received
  * - WebSocket upgrades on any path → each message echoed back
+ *
+ * With `tls` it speaks HTTPS with that certificate: an HTTPS upstream, or the far end of a passthrough.
  */
 export interface EchoServerOptions {
   service: string;
   pod: string;
   host?: string;
   port?: number;
+  tls?: { certPem: string; keyPem: string };
 }
 
 export interface EchoServer {
@@ -29,7 +33,8 @@ const MAX_DELAY_MS = 30_000;
 
 export async function startEchoServer(options: EchoServerOptions): Promise<EchoServer> {
   const { service, pod } = options;
-  const server = createServer((req, res) => answer(req, res, service, pod));
+  const handler = (req: IncomingMessage, res: ServerResponse) => answer(req, res, service, pod);
+  const server = options.tls ? createTlsServer({ cert: options.tls.certPem, key: options.tls.keyPem }, handler) : createServer(handler);
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -43,7 +48,7 @@ export async function startEchoServer(options: EchoServerOptions): Promise<EchoS
   const port = (server.address() as AddressInfo).port;
   return {
     port,
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${options.host ?? '127.0.0.1'}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate();

@@ -47,7 +47,7 @@ export class ConfigStore {
     const table = parsed.data;
     let next: ActiveConfig;
     try {
-      next = buildActiveConfig(table, this.deps.upstreams);
+      next = buildActiveConfig(table, this.deps.upstreams, this.active, this.deps.logger);
     } catch (err) {
       return this.rejected(table.generation, started, (err as Error).message);
     }

@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** Why a connection on the TLS port ended before TLS was established; a closed set, so bounded label values. */
+export type TlsHandshakeErrorReason = 'client_hello_timeout' | 'client_hello_invalid' | 'client_hello_closed' | 'tls_handshake';
+
 export type UpstreamErrorReason = 'refused' | 'reset' | 'timeout' | 'no_endpoints';
 
 /**
@@ -42,6 +45,27 @@ export class ProxyMetrics {
     name: 'portico_config_apply_seconds',
     help: 'Time to validate, index and swap in a routing table.',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  readonly passthroughConnections = new Counter({
+    name: 'portico_passthrough_connections_total',
+    help: 'TLS connections relayed as raw TCP to a passthrough host\'s backend.',
+    labelNames: ['host'] as const,
+    registers: [this.registry],
+  });
+
+  readonly passthroughBytes = new Counter({
+    name: 'portico_passthrough_bytes_total',
+    help: 'Bytes relayed on passthrough connections, counted when a connection closes.',
+    labelNames: ['host', 'direction'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tlsHandshakeErrors = new Counter({
+    name: 'portico_tls_handshake_errors_total',
+    help: 'Connections on the TLS port closed before TLS was established: ClientHello timeout, invalid ClientHello, closed early, or a failed TLS handshake.',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 

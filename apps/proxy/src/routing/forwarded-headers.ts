@@ -28,12 +28,15 @@ function connectionTokens(connection: string | string[] | undefined): Set<string
   return tokens.size > 0 ? tokens : null;
 }
 
-/** Copies end-to-end headers only. */
+/**
+ * Copies end-to-end headers only. HTTP/2 pseudo-headers (`:method`, `:authority`...) are dropped too: the upstream
+ * speaks HTTP/1.1, where they are not headers at all (and Node would refuse to send them).
+ */
 export function stripHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const named = connectionTokens(headers.connection);
   const out: OutgoingHttpHeaders = {};
   for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || named?.has(name) || name.charCodeAt(0) === 58 /* ':' */) continue;
     out[name] = headers[name];
   }
   return out;
@@ -52,11 +55,14 @@ export interface ForwardingFacts {
  */
 export function upstreamRequestHeaders(headers: IncomingHttpHeaders, facts: ForwardingFacts, upgrade: boolean): OutgoingHttpHeaders {
   const out = stripHopByHop(headers);
+  // HTTP/2 carries the host in :authority (RFC 9113 §8.3.1); the HTTP/1.1 upstream needs it as Host.
+  const authority = headers[':authority'];
+  if (typeof authority === 'string') out.host = authority;
   for (const name of PROXY_SET) delete out[name];
   const prior = headers['x-forwarded-for'];
   out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${facts.clientIp}` : facts.clientIp;
   out['x-forwarded-proto'] = facts.proto;
-  if (headers.host !== undefined) out['x-forwarded-host'] = headers.host;
+  if (out.host !== undefined) out['x-forwarded-host'] = out.host;
   if (facts.localPort !== undefined) out['x-forwarded-port'] = String(facts.localPort);
   if (upgrade && headers.upgrade) {
     out.upgrade = headers.upgrade;
@@ -69,4 +75,10 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, facts: Forw
 export function clientIpOf(remoteAddress: string | undefined): string {
   if (!remoteAddress) return 'unknown';
   return remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7) : remoteAddress;
+}
+
+/** The host a request names: HTTP/2's `:authority` when present, else the Host header. */
+export function requestHost(headers: IncomingHttpHeaders): string | undefined {
+  const authority = headers[':authority'];
+  return typeof authority === 'string' ? authority : headers.host;
 }

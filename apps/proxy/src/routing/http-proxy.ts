@@ -1,11 +1,26 @@
 import http from 'node:http';
+import type http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import type { UpstreamEndpoint } from '../upstream/upstream-registry.js';
-import { clientIpOf, stripHopByHop, upstreamRequestHeaders } from './forwarded-headers.js';
+import { clientIpOf, requestHost, stripHopByHop, upstreamRequestHeaders } from './forwarded-headers.js';
+import { HTTP_POLICY_ROUTE, isMisdirected, plainHttpVerdict, serverNameOf } from './http-policy.js';
 import { NO_CONFIG_MESSAGE, NO_ENDPOINTS_MESSAGE, upstreamFailureReason, type ProxyContext } from './proxy-context.js';
 import { UNMATCHED, resolveRoute } from './resolve-route.js';
 
 const EXCHANGE = Symbol('portico.exchange');
+
+/**
+ * A client request: HTTP/1.1 (plain listener, or TLS with ALPN http/1.1) or HTTP/2's compatibility API (TLS with
+ * ALPN h2). The two share what this module uses; HTTP/2 differences (host in `:authority`, pseudo-headers) are
+ * handled in forwarded-headers.
+ */
+export type ClientRequest = http.IncomingMessage | http2.Http2ServerRequest;
+export type ClientResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+/** Both response types accept `(status, headers)`; TypeScript cannot call the union of their overloads. */
+function writeHead(res: ClientResponse, status: number, headers: http.OutgoingHttpHeaders): void {
+  (res as http.ServerResponse).writeHead(status, headers);
+}
 type Carrier = { [EXCHANGE]?: Exchange };
 
 /**
@@ -30,8 +45,8 @@ class Exchange {
 
   constructor(
     readonly ctx: ProxyContext,
-    readonly req: http.IncomingMessage,
-    readonly res: http.ServerResponse,
+    readonly req: ClientRequest,
+    readonly res: ClientResponse,
   ) {
     this.clientIp = clientIpOf(req.socket.remoteAddress);
     this.path = req.url ?? '';
@@ -41,10 +56,15 @@ class Exchange {
   replyLocally(status: number, message: string): void {
     const body = message + '\n';
     this.bytes = Buffer.byteLength(body);
-    this.res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': this.bytes });
+    writeHead(this.res, status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': this.bytes });
     this.res.end(body);
   }
 
+  /** 308 keeps the method and body, unlike 301/302, so a POST sent over plain HTTP is re-sent as a POST. */
+  redirect(location: string): void {
+    writeHead(this.res, 308, { location, 'content-length': 0 });
+    this.res.end();
+  }
   forward(endpoint: UpstreamEndpoint, upstreamPath: string): void {
     this.endpoint = endpoint;
     endpoint.inFlight++;
@@ -56,7 +76,8 @@ class Exchange {
   private send(): void {
     const { req, ctx } = this;
     const endpoint = this.endpoint!;
-    const headers = upstreamRequestHeaders(req.headers, { clientIp: this.clientIp, localPort: req.socket.localPort, proto: ctx.proto }, false);
+    const localPort = ctx.listenerPort ?? req.socket.localPort;
+    const headers = upstreamRequestHeaders(req.headers, { clientIp: this.clientIp, localPort, proto: ctx.proto }, false);
     const upstream = http.request({
       host: endpoint.address,
       port: endpoint.port,
@@ -101,7 +122,7 @@ class Exchange {
     clearTimeout(this.timer);
     const { res } = this;
     (upstreamResponse as Carrier)[EXCHANGE] = this;
-    res.writeHead(upstreamResponse.statusCode ?? 502, stripHopByHop(upstreamResponse.headers));
+    writeHead(res, upstreamResponse.statusCode ?? 502, stripHopByHop(upstreamResponse.headers));
     upstreamResponse.on('data', onUpstreamData);
     upstreamResponse.on('error', onUpstreamBodyError);
     upstreamResponse.on('close', onUpstreamBodyClose);
@@ -152,7 +173,7 @@ class Exchange {
     ctx.metrics.observeRequest(this.hostLabel, this.routeId, status, durationMs / 1000);
     ctx.accessLog.write({
       method: this.req.method,
-      host: this.req.headers.host,
+      host: requestHost(this.req.headers),
       path: this.path,
       status,
       durationMs,
@@ -204,7 +225,7 @@ function onClientRequestError(this: http.IncomingMessage): void {
 }
 
 /** The `request` listener of the HTTP listener. */
-export function createRequestHandler(ctx: ProxyContext): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+export function createRequestHandler(ctx: ProxyContext): (req: ClientRequest, res: ClientResponse) => void {
   return function handleRequest(req, res) {
     const exchange = new Exchange(ctx, req, res);
     ctx.inFlight++;
@@ -215,7 +236,19 @@ export function createRequestHandler(ctx: ProxyContext): (req: http.IncomingMess
 
     const config = ctx.store.current;
     if (!config) return exchange.replyLocally(503, NO_CONFIG_MESSAGE);
-    const resolution = resolveRoute(config, req.url ?? '', req.headers.host);
+    const host = requestHost(req.headers);
+    if (ctx.proto === 'http') {
+      const verdict = plainHttpVerdict(config, req.url ?? '', host, ctx.httpsRedirectPort);
+      if (verdict) {
+        exchange.hostLabel = verdict.hostLabel;
+        exchange.routeId = HTTP_POLICY_ROUTE;
+        if (verdict.action === 'reject') return exchange.replyLocally(403, 'Forbidden');
+        return exchange.redirect(verdict.location);
+      }
+    } else if (isMisdirected(config, host, serverNameOf(req.socket))) {
+      return exchange.replyLocally(421, 'Misdirected Request: this host is not served on this connection');
+    }
+    const resolution = resolveRoute(config, req.url ?? '', host);
     exchange.path = resolution.path;
     exchange.hostLabel = resolution.hostLabel;
     exchange.routeId = resolution.routeId;

@@ -11,6 +11,13 @@ export interface ProxyContext {
   readonly logger: Logger;
   readonly upstreamTimeoutMs: number;
   readonly proto: 'http' | 'https';
+  /** X-Forwarded-Port: the port this listener is bound to, set once it listens (the socket's local port until then). */
+  listenerPort: number | undefined;
+  /**
+   * Plain listener only: the port in https redirects (`publicHttpsPort`, else the HTTPS listener's port), set once
+   * the HTTPS listener is bound. 443 is left out of the Location.
+   */
+  httpsRedirectPort: number;
   /** Plain HTTP requests in progress (not upgraded tunnels); shutdown waits for this to reach zero. */
   inFlight: number;
 }

@@ -72,6 +72,15 @@ describe('forwarded headers', () => {
     expect(upstreamRequestHeaders(headers, facts, true)).toMatchObject({ upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'k' });
   });
 
+  it('drops HTTP/2 pseudo-headers and takes Host from :authority', () => {
+    const out = upstreamRequestHeaders(
+      { ':method': 'GET', ':path': '/x', ':scheme': 'https', ':authority': 'a.example.com:8443', accept: '*/*' },
+      { clientIp: '1.2.3.4', localPort: 8443, proto: 'https' },
+      false,
+    );
+    expect(Object.keys(out).filter((h) => h.startsWith(':'))).toEqual([]);
+    expect(out).toMatchObject({ host: 'a.example.com:8443', 'x-forwarded-host': 'a.example.com:8443', 'x-forwarded-proto': 'https', accept: '*/*' });
+  });
   it('unmaps IPv4-mapped IPv6 client addresses', () => {
     expect(clientIpOf('::ffff:127.0.0.1')).toBe('127.0.0.1');
     expect(clientIpOf('::1')).toBe('::1');

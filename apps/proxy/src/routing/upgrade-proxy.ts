@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { clientIpOf, stripHopByHop, upstreamRequestHeaders } from './forwarded-headers.js';
 import { NO_CONFIG_MESSAGE, NO_ENDPOINTS_MESSAGE, upstreamFailureReason, type ProxyContext } from './proxy-context.js';
+import { HTTP_POLICY_ROUTE, isMisdirected, plainHttpVerdict, serverNameOf } from './http-policy.js';
 import { resolveRoute } from './resolve-route.js';
 
 /** Writes a complete HTTP/1.1 response on a raw socket (no ServerResponse exists for an upgrade) and closes it. */
@@ -74,6 +75,19 @@ export function createUpgradeHandler(ctx: ProxyContext, tunnels: Set<Duplex>): (
 
     const config = ctx.store.current;
     if (!config) return fail(503, NO_CONFIG_MESSAGE);
+    if (ctx.proto === 'http') {
+      // A WebSocket to a TLS host over plain HTTP gets the host's http policy too, or `reject` could be bypassed.
+      const verdict = plainHttpVerdict(config, req.url ?? '', req.headers.host, ctx.httpsRedirectPort);
+      if (verdict) {
+        hostLabel = verdict.hostLabel;
+        routeId = HTTP_POLICY_ROUTE;
+        if (verdict.action === 'reject') return fail(403, 'Forbidden');
+        status = 308;
+        return void socket.end(`HTTP/1.1 308 Permanent Redirect\r\nlocation: ${verdict.location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+      }
+    } else if (isMisdirected(config, req.headers.host, serverNameOf(req.socket))) {
+      return fail(421, 'Misdirected Request: this host is not served on this connection');
+    }
     const resolution = resolveRoute(config, req.url ?? '', req.headers.host);
     path = resolution.path;
     routeId = resolution.routeId;
@@ -93,7 +107,7 @@ export function createUpgradeHandler(ctx: ProxyContext, tunnels: Set<Duplex>): (
     endpoint.inFlight++;
     socket.once('close', () => endpoint.inFlight--);
 
-    const headers = upstreamRequestHeaders(req.headers, { clientIp, localPort: req.socket.localPort, proto: ctx.proto }, true);
+    const headers = upstreamRequestHeaders(req.headers, { clientIp, localPort: ctx.listenerPort ?? req.socket.localPort, proto: ctx.proto }, true);
     // A fresh connection, not the keep-alive pool: the socket becomes the tunnel and never returns to a pool.
     const upstream = http.request({ host: endpoint.address, port: endpoint.port, method: req.method, path: resolution.upstreamPath, headers, agent: false });
     let timedOut = false;

@@ -14,9 +14,9 @@ export function route(id: string, path: string, pathType: 'Exact' | 'Prefix', cl
   return { id, path, pathType, declaredPathType: pathType, clusterId, ...(rewrite ? { rewrite } : {}), source };
 }
 
-export function vhost(host: string, routes: Route[]): VirtualHost {
+export function vhost(host: string, routes: Route[], tls?: VirtualHost['tls']): VirtualHost {
   const match = host === '*' ? 'any' : host.startsWith('*.') ? 'wildcard' : 'exact';
-  return { host, match, routes };
+  return { host, match, routes, ...(tls ? { tls } : {}) };
 }
 
 export function table(generation: number, virtualHosts: VirtualHost[], clusters: Cluster[], defaultClusterId?: string): RoutingTable {
@@ -32,4 +32,17 @@ export function table(generation: number, virtualHosts: VirtualHost[], clusters:
 /** One host-less Prefix `/` route to one cluster: the smallest useful table. */
 export function catchAll(generation: number, clusterId: string, endpoints: Endpoint[], lb: LbPolicy = 'round-robin', sticky = false): RoutingTable {
   return table(generation, [vhost('*', [route(`r-${clusterId}`, '/', 'Prefix', clusterId)])], [cluster(clusterId, endpoints, lb, sticky)]);
+}
+
+/** A certificate entry for a table (`id` is `namespace/secret` in real tables). */
+export function certificate(id: string, pem: { certPem: string; keyPem: string }, dnsNames: string[] = []): RoutingTable['certificates'][number] {
+  return { id, certPem: pem.certPem, keyPem: pem.keyPem, dnsNames, notAfter: new Date(Date.now() + 86_400_000).toISOString() };
+}
+
+export function terminate(certificateId: string | null, httpPolicy: 'redirect' | 'reject' | 'allow' = 'redirect'): NonNullable<VirtualHost['tls']> {
+  return { mode: 'terminate', certificateId, httpPolicy };
+}
+
+export function passthrough(clusterId: string, httpPolicy: 'redirect' | 'reject' | 'allow' = 'redirect'): NonNullable<VirtualHost['tls']> {
+  return { mode: 'passthrough', clusterId, httpPolicy };
 }
