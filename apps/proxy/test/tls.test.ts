@@ -1,15 +1,18 @@
 import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startProxy, type ProxyHandle, type ProxyOptions } from '../src/index.js';
 import type { RoutingTable, VirtualHost } from '@portico/model';
-import { TestPki, type TestCert } from './support/certs.js';
+import { certificateAuthority, type TestCertificate } from '@portico/testing';
 import { request } from './support/client.js';
 import { quietLogger } from './support/quiet-logger.js';
 import { certificate, cluster, endpoint, passthrough, route, table, terminate, vhost } from './support/tables.js';
@@ -19,8 +22,10 @@ import { waitFor } from './support/wait.js';
 
 const execFileAsync = promisify(execFile);
 
-let pki: TestPki;
-let certs: Record<'a' | 'aRotated' | 'wild' | 'backend' | 'fallback', TestCert & { certFile: string; keyFile: string }>;
+let ca: TestCertificate;
+let certs: Record<'a' | 'aRotated' | 'wild' | 'backend' | 'fallback', TestCertificate>;
+/** Files for the clients that read PEM from disk (curl) and for the `--default-cert` option. */
+let files: { dir: string; ca: string; fallbackCert: string; fallbackKey: string };
 let app: TestUpstream;
 let backend: tls.Server;
 let backendPort: number;
@@ -28,15 +33,21 @@ let proxy: ProxyHandle | undefined;
 const cleanups: Array<() => unknown> = [];
 
 beforeAll(async () => {
-  pki = new TestPki();
+  const authority = await certificateAuthority();
+  ca = authority;
   certs = {
-    a: pki.leaf('a.example.com'),
-    aRotated: pki.leaf('a-rotated.example.com', ['a.example.com']),
-    wild: pki.leaf('*.wild.example.com'),
+    a: await authority.issue(['a.example.com']),
+    aRotated: await authority.issue(['a.example.com'], 'a-rotated.example.com'),
+    wild: await authority.issue(['*.wild.example.com']),
     // The passthrough backend's own certificate: the proxy never holds it.
-    backend: pki.leaf('backend-own.example.com', ['pass.example.com', 'a.example.com']),
-    fallback: pki.leaf('configured-default.example.com'),
+    backend: await authority.issue(['pass.example.com', 'a.example.com'], 'backend-own.example.com'),
+    fallback: await authority.issue(['configured-default.example.com']),
   };
+  const dir = await mkdtemp(path.join(tmpdir(), 'portico-proxy-tls-'));
+  files = { dir, ca: path.join(dir, 'ca.pem'), fallbackCert: path.join(dir, 'fallback.pem'), fallbackKey: path.join(dir, 'fallback.key') };
+  await writeFile(files.ca, ca.certPem);
+  await writeFile(files.fallbackCert, certs.fallback.certPem);
+  await writeFile(files.fallbackKey, certs.fallback.keyPem);
   app = await startUpstream('app');
   // A TLS echo server with its own certificate, standing for a backend that terminates TLS itself.
   backend = tls.createServer({ cert: certs.backend.certPem, key: certs.backend.keyPem }, (socket) => {
@@ -50,7 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await new Promise<void>((r) => (backend ? backend.close(() => r()) : r()));
-  pki?.cleanup();
+  if (files) await rm(files.dir, { recursive: true, force: true });
 });
 
 beforeEach(() => {
@@ -63,7 +74,7 @@ afterEach(async () => {
   proxy = undefined;
 });
 
-type Modes = { a?: 'terminate' | 'passthrough'; aCert?: TestCert };
+type Modes = { a?: 'terminate' | 'passthrough'; aCert?: TestCertificate };
 
 /** The hosts every test uses; `modes` varies what rotation and mode-switch tests change. */
 function tlsTable(generation: number, modes: Modes = {}): RoutingTable {
@@ -107,7 +118,7 @@ async function startTlsProxy(options: ProxyOptions = {}): Promise<ProxyHandle> {
 }
 
 async function connect(port: number, servername: string | undefined, extra: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
-  const socket = await tlsConnect(port, servername, pki.ca.certPem, extra);
+  const socket = await tlsConnect(port, servername, ca.certPem, extra);
   cleanups.push(() => socket.destroy());
   return socket;
 }
@@ -143,7 +154,7 @@ describe('TLS termination: certificate choice', () => {
   });
 
   it('uses a configured default certificate instead of generating one', async () => {
-    const p = await startTlsProxy({ defaultCertificate: { certFile: certs.fallback.certFile, keyFile: certs.fallback.keyFile } });
+    const p = await startTlsProxy({ defaultCertificate: { certFile: files.fallbackCert, keyFile: files.fallbackKey } });
     expect(peerCN(await connect(p.httpsPort, undefined))).toBe('configured-default.example.com');
   });
 
@@ -153,7 +164,7 @@ describe('TLS termination: certificate choice', () => {
       '-sS',
       '--http1.1',
       '--cacert',
-      pki.caFile,
+      files.ca,
       '--resolve',
       `a.example.com:${p.httpsPort}:127.0.0.1`,
       `https://a.example.com:${p.httpsPort}/hello?x=1`,
@@ -183,7 +194,7 @@ describe('TLS termination: certificate choice', () => {
   it('HTTP/2 (ALPN h2) reaches an HTTP/1.1 upstream without pseudo-headers, with request bodies', async () => {
     const p = await startTlsProxy();
     const client = http2.connect(`https://a.example.com:${p.httpsPort}`, {
-      createConnection: () => tls.connect({ host: '127.0.0.1', port: p.httpsPort, servername: 'a.example.com', ca: pki.ca.certPem, ALPNProtocols: ['h2'] }),
+      createConnection: () => tls.connect({ host: '127.0.0.1', port: p.httpsPort, servername: 'a.example.com', ca: ca.certPem, ALPNProtocols: ['h2'] }),
     });
     cleanups.push(() => client.destroy());
     const h2request = (headers: http2.OutgoingHttpHeaders, body?: string) =>
@@ -233,7 +244,7 @@ describe('WebSocket over TLS', () => {
     t.virtualHosts[0] = vhost('a.example.com', [route('r-ws', '/', 'Prefix', 'c-ws')], terminate('default/a'));
     const p = await startTlsProxy({ initialTable: t });
     const ws = new WebSocket(`wss://127.0.0.1:${p.httpsPort}/chat`, {
-      ca: pki.ca.certPem,
+      ca: ca.certPem,
       servername: 'a.example.com',
       headers: { host: 'a.example.com' },
     } as ClientOptions);
@@ -269,7 +280,7 @@ describe('passthrough', () => {
     const t = tlsTable(1);
     t.clusters = t.clusters.map((c) => (c.id === 'c-backend' ? cluster('c-backend', [endpoint(backendPort, false)]) : c));
     const p = await startTlsProxy({ initialTable: t });
-    await expect(tlsConnect(p.httpsPort, 'pass.example.com', pki.ca.certPem)).rejects.toThrow();
+    await expect(tlsConnect(p.httpsPort, 'pass.example.com', ca.certPem)).rejects.toThrow();
   });
 
   it('routes a ClientHello written one byte per TCP write, in both modes', async () => {

@@ -27,7 +27,7 @@ export async function selfSigned(names: string[], days = 30): Promise<TestCertif
 }
 
 /** A certificate authority that can issue leaf certificates, for chains verified against its PEM. */
-export async function certificateAuthority(name = 'Portico Test CA'): Promise<TestCertificate & { issue(names: string[]): Promise<TestCertificate> }> {
+export async function certificateAuthority(name = 'Portico Test CA'): Promise<TestCertificate & { issue(names: string[], commonName?: string): Promise<TestCertificate> }> {
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -41,11 +41,12 @@ export async function certificateAuthority(name = 'Portico Test CA'): Promise<Te
   return {
     certPem: ca.toString('pem'),
     keyPem: await exportKey(keys.privateKey),
-    async issue(names: string[]) {
+    /** A leaf covering `names` (SANs), with `commonName` as its subject CN (default: the first name). */
+    async issue(names: string[], commonName = names[0]) {
       const leafKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
       const leaf = await x509.X509CertificateGenerator.create({
         serialNumber: serial(),
-        subject: `CN=${names[0]}`,
+        subject: `CN=${commonName}`,
         issuer: ca.subject,
         notBefore: new Date(Date.now() - 60_000),
         notAfter: new Date(Date.now() + 30 * 86_400_000),
