@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startProxy, type ProxyHandle } from '../src/index.js';
+import type { ProxyHandle } from '../src/index.js';
 import { request, requestJson } from './support/client.js';
-import { quietLogger } from './support/quiet-logger.js';
+import { startTestProxy } from './support/test-proxy.js';
 import { catchAll, endpoint } from './support/tables.js';
 import { startUpstream, type TestUpstream } from './support/upstream.js';
 
@@ -17,7 +17,7 @@ afterEach(async () => {
 
 describe('admin server', () => {
   it('reports readiness only once a table is served, and health always', async () => {
-    proxy = await startProxy({ httpPort: 0, httpsPort: 0, adminPort: 0, bind: '127.0.0.1', stateDir: null, logger: quietLogger() });
+    proxy = await startTestProxy();
     expect(await requestJson(proxy.adminPort, '/readyz')).toMatchObject({ status: 503, json: { generation: null } });
     expect((await request(proxy.adminPort, '/healthz')).status).toBe(200);
     upstream = await startUpstream('u');
@@ -27,13 +27,7 @@ describe('admin server', () => {
 
   it('exposes request, upstream-error and config metrics in Prometheus text', async () => {
     upstream = await startUpstream('u');
-    proxy = await startProxy({
-      httpPort: 0,
-      httpsPort: 0,
-      adminPort: 0,
-      bind: '127.0.0.1',
-      stateDir: null,
-      logger: quietLogger(),
+    proxy = await startTestProxy({
       initialTable: catchAll(9, 'web', [endpoint(upstream.port)]),
     });
     await request(proxy.httpPort, '/');
@@ -64,12 +58,7 @@ describe('access log', () => {
       },
     });
     upstream = await startUpstream('u');
-    proxy = await startProxy({
-      httpPort: 0,
-      httpsPort: 0,
-      adminPort: 0,
-      bind: '127.0.0.1',
-      stateDir: null,
+    proxy = await startTestProxy({
       logger: pino({ level: 'info' }, sink),
       initialTable: catchAll(1, 'web', [endpoint(upstream.port)]),
     });

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startProxy, type ProxyHandle } from '../src/index.js';
+import type { ProxyHandle } from '../src/index.js';
 import { requestJson } from './support/client.js';
-import { quietLogger } from './support/quiet-logger.js';
+import { startTestProxy } from './support/test-proxy.js';
 import { catchAll, endpoint } from './support/tables.js';
 import { startUpstream, type TestUpstream } from './support/upstream.js';
 import { waitFor } from './support/wait.js';
@@ -16,7 +16,7 @@ async function threeUpstreams(handler?: Parameters<typeof startUpstream>[1]): Pr
 }
 
 async function proxyFor(table: ReturnType<typeof catchAll>): Promise<ProxyHandle> {
-  proxy = await startProxy({ httpPort: 0, httpsPort: 0, adminPort: 0, bind: '127.0.0.1', stateDir: null, logger: quietLogger(), initialTable: table });
+  proxy = await startTestProxy({ initialTable: table });
   return proxy;
 }
 

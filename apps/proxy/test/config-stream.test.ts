@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startProxy, type ProxyHandle } from '../src/index.js';
+import type { ProxyHandle } from '../src/index.js';
 import { request, requestJson } from './support/client.js';
 import { FakeApi } from './support/fake-api.js';
-import { quietLogger } from './support/quiet-logger.js';
+import { startTestProxy } from './support/test-proxy.js';
 import { catchAll, endpoint } from './support/tables.js';
 import { startUpstream, type TestUpstream } from './support/upstream.js';
 import { waitFor } from './support/wait.js';
@@ -17,16 +17,11 @@ let proxy: ProxyHandle | undefined;
 let upstreams: TestUpstream[] = [];
 
 async function startSubscribedProxy(apiUrl: string): Promise<ProxyHandle> {
-  proxy = await startProxy({
+  proxy = await startTestProxy({
     apiUrl,
     proxyToken: TOKEN,
     proxyId: 'proxy-under-test',
-    httpPort: 0,
-    httpsPort: 0,
-    adminPort: 0,
-    bind: '127.0.0.1',
     stateDir,
-    logger: quietLogger(),
     reconnect: { minBackoffMs: 20, maxBackoffMs: 100 },
   });
   return proxy;

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { startProxy, type ProxyHandle } from '../src/index.js';
+import type { ProxyHandle, ProxyOptions } from '../src/index.js';
 import { request, requestJson } from './support/client.js';
-import { quietLogger } from './support/quiet-logger.js';
+import { startTestProxy } from './support/test-proxy.js';
 import { catchAll, cluster, endpoint, route, table, vhost } from './support/tables.js';
 import { startUpstream, type TestUpstream } from './support/upstream.js';
 import { waitFor } from './support/wait.js';
@@ -18,8 +18,8 @@ async function upstream(name: string, handler?: Parameters<typeof startUpstream>
   return u;
 }
 
-async function proxyFor(initialTable: ReturnType<typeof catchAll>, extra: Parameters<typeof startProxy>[0] = {}): Promise<ProxyHandle> {
-  proxy = await startProxy({ httpPort: 0, httpsPort: 0, adminPort: 0, bind: '127.0.0.1', stateDir: null, logger: quietLogger(), initialTable, ...extra });
+async function proxyFor(initialTable: ReturnType<typeof catchAll>, extra: ProxyOptions = {}): Promise<ProxyHandle> {
+  proxy = await startTestProxy({ initialTable, ...extra });
   return proxy;
 }
 

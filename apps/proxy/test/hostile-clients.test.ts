@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startProxy, type ProxyHandle, type ProxyOptions } from '../src/index.js';
+import type { ProxyHandle, ProxyOptions } from '../src/index.js';
 import { rawExchange } from './support/client.js';
-import { quietLogger } from './support/quiet-logger.js';
+import { startTestProxy } from './support/test-proxy.js';
 import { catchAll, endpoint } from './support/tables.js';
 import { startUpstream, type TestUpstream } from './support/upstream.js';
 
@@ -11,13 +11,7 @@ let upstream: TestUpstream | undefined;
 
 async function setup(limits: ProxyOptions['limits'] = {}): Promise<{ proxy: ProxyHandle; upstream: TestUpstream }> {
   upstream = await startUpstream('victim');
-  proxy = await startProxy({
-    httpPort: 0,
-    httpsPort: 0,
-    adminPort: 0,
-    bind: '127.0.0.1',
-    stateDir: null,
-    logger: quietLogger(),
+  proxy = await startTestProxy({
     limits,
     initialTable: catchAll(1, 'c', [endpoint(upstream.port)]),
   });

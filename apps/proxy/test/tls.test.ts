@@ -10,11 +10,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startProxy, type ProxyHandle, type ProxyOptions } from '../src/index.js';
+import type { ProxyHandle, ProxyOptions } from '../src/index.js';
 import type { RoutingTable, VirtualHost } from '@portico/model';
 import { certificateAuthority, type TestCertificate } from '@portico/testing';
 import { request } from './support/client.js';
-import { quietLogger } from './support/quiet-logger.js';
+import { startTestProxy } from './support/test-proxy.js';
 import { certificate, cluster, endpoint, passthrough, route, table, terminate, vhost } from './support/tables.js';
 import { httpOverSocket, peerCN, startDribbler, tlsConnect } from './support/tls-client.js';
 import { startUpstream, type TestUpstream } from './support/upstream.js';
@@ -104,13 +104,7 @@ function tlsTable(generation: number, modes: Modes = {}): RoutingTable {
 }
 
 async function startTlsProxy(options: ProxyOptions = {}): Promise<ProxyHandle> {
-  proxy = await startProxy({
-    httpPort: 0,
-    httpsPort: 0,
-    adminPort: 0,
-    bind: '127.0.0.1',
-    stateDir: null,
-    logger: quietLogger(),
+  proxy = await startTestProxy({
     initialTable: tlsTable(1),
     ...options,
   });
