@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { emptySnapshot, type ClusterSnapshot, type CompiledConfig, type Diagnostic, type ObjectRef } from '@portico/model';
+import { defaultTlsSettings, emptySnapshot, type ClusterSnapshot, type CompiledConfig, type Diagnostic, type ObjectRef } from '@portico/model';
 import type { CompileResult } from '@portico/compiler';
 import type { ConfigSource, SourceChangeListener, SourceLocation } from '../src/sources/config-source.js';
 
@@ -61,6 +61,7 @@ export function fakeCompile(snapshot: ClusterSnapshot): CompileResult {
     clusters: [],
     defaultBackend: null,
     certificates: [],
+    tlsSettings: defaultTlsSettings(),
   };
   return { config, diagnostics };
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RoutingTable } from '@portico/model';
+import { defaultTlsSettings, type RoutingTable } from '@portico/model';
 import { ConfigPipeline, type CompileFunction } from '../src/pipeline/config-pipeline.js';
 import { FakeSource, fakeCompile, ingress } from './fakes.js';
 import { silentLogger, waitFor } from './helpers.js';
@@ -54,8 +54,8 @@ describe('ConfigPipeline', () => {
     const compile: CompileFunction = () => {
       flip = !flip;
       const config = flip
-        ? { virtualHosts: [], clusters: [], defaultBackend: null, certificates: [] }
-        : { certificates: [], defaultBackend: null, clusters: [], virtualHosts: [] };
+        ? { virtualHosts: [], clusters: [], defaultBackend: null, certificates: [], tlsSettings: defaultTlsSettings() }
+        : { tlsSettings: defaultTlsSettings(), certificates: [], defaultBackend: null, clusters: [], virtualHosts: [] };
       return { config, diagnostics: [] };
     };
     const p = await start(source, compile);

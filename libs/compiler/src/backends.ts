@@ -48,6 +48,7 @@ export class BackendCatalog {
       endpoints: [],
       lb: policy.lb,
       sessionSticky: policy.sessionSticky,
+      protocol: 'http1',
     };
     const svc = this.services.get(key(namespace, backend.name));
     if (!svc) {

@@ -1,4 +1,5 @@
 import {
+  defaultTlsSettings,
   refOf,
   type Certificate,
   type Cluster,
@@ -272,6 +273,6 @@ class TableBuilder {
     for (const v of virtualHosts) if (v.tls?.mode === 'passthrough') used.add(v.tls.clusterId);
     const certificates = [...this.certificates.values()].filter((c) => usedCertificates.has(c.id)).sort((a, b) => (a.id < b.id ? -1 : 1));
     const clusters = [...this.clusters.values()].filter((c) => used.has(c.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { virtualHosts: sortVirtualHosts(virtualHosts), clusters, defaultBackend: this.defaultBackend, certificates };
+    return { virtualHosts: sortVirtualHosts(virtualHosts), clusters, defaultBackend: this.defaultBackend, certificates, tlsSettings: defaultTlsSettings() };
   }
 }

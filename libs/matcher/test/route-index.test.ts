@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { CompiledConfig, Route } from '@portico/model';
+import { defaultTlsSettings, type CompiledConfig, type Route } from '@portico/model';
 import { pathVerdict, prefixKey, RouteIndex } from '../src/index.js';
 
 function table(routes: Array<Pick<Route, 'path' | 'pathType'>>): CompiledConfig {
@@ -19,9 +19,10 @@ function table(routes: Array<Pick<Route, 'path' | 'pathType'>>): CompiledConfig 
         })),
       },
     ],
-    clusters: [{ id: 'c', service: { namespace: 'default', name: 's', port: 80 }, endpoints: [], lb: 'round-robin', sessionSticky: false }],
+    clusters: [{ id: 'c', service: { namespace: 'default', name: 's', port: 80 }, endpoints: [], lb: 'round-robin', sessionSticky: false, protocol: 'http1' }],
     defaultBackend: null,
     certificates: [],
+    tlsSettings: defaultTlsSettings(),
   };
 }
 

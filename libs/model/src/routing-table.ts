@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ObjectRefSchema } from './diagnostic.js';
-import { CertificateSchema, HostTlsSchema } from './tls.js';
+import { CertificateSchema, defaultTlsSettings, HostTlsSchema, TlsSettingsSchema, UpstreamTlsSchema } from './tls.js';
 
 export const LB_POLICIES = ['round-robin', 'hashing', 'least-work'] as const;
 export const LbPolicySchema = z.enum(LB_POLICIES);
@@ -25,6 +25,9 @@ export const ClusterSchema = z.object({
   endpoints: z.array(EndpointSchema),
   lb: LbPolicySchema,
   sessionSticky: z.boolean(),
+  /** `h2`: HTTP/2 to the upstream (cleartext h2c, or h2 over TLS with `upstreamTls`), for gRPC. */
+  protocol: z.enum(['http1', 'h2']).default('http1'),
+  upstreamTls: UpstreamTlsSchema.optional(),
 });
 export type Cluster = z.infer<typeof ClusterSchema>;
 
@@ -88,6 +91,7 @@ export const CompiledConfigSchema = z.object({
   defaultBackend: DefaultBackendSchema.nullable(),
   /** Serving certificates referenced by hosts, sorted by id. Defaults to none for tables from older APIs. */
   certificates: z.array(CertificateSchema).default([]),
+  tlsSettings: TlsSettingsSchema.default(defaultTlsSettings),
 });
 export type CompiledConfig = z.infer<typeof CompiledConfigSchema>;
 
@@ -97,4 +101,4 @@ export const RoutingTableSchema = CompiledConfigSchema.extend({
 });
 export type RoutingTable = z.infer<typeof RoutingTableSchema>;
 
-export const emptyConfig = (): CompiledConfig => ({ virtualHosts: [], clusters: [], defaultBackend: null, certificates: [] });
+export const emptyConfig = (): CompiledConfig => ({ virtualHosts: [], clusters: [], defaultBackend: null, certificates: [], tlsSettings: defaultTlsSettings() });

@@ -1,4 +1,4 @@
-import type { Cluster, Endpoint, LbPolicy, Route, RoutingTable, VirtualHost } from '@portico/model';
+import { defaultTlsSettings, type Cluster, type Endpoint, type LbPolicy, type Route, type RoutingTable, type VirtualHost } from '@portico/model';
 
 const source = { ingress: { kind: 'Ingress', namespace: 'default', name: 'test' }, field: 'spec.rules[0].http.paths[0]' };
 
@@ -7,7 +7,7 @@ export function endpoint(port: number, ready = true, address = '127.0.0.1'): End
 }
 
 export function cluster(id: string, endpoints: Endpoint[], lb: LbPolicy = 'round-robin', sessionSticky = false): Cluster {
-  return { id, service: { namespace: 'default', name: id, port: 80 }, endpoints, lb, sessionSticky };
+  return { id, service: { namespace: 'default', name: id, port: 80 }, endpoints, lb, sessionSticky, protocol: 'http1' };
 }
 
 export function route(id: string, path: string, pathType: 'Exact' | 'Prefix', clusterId: string, rewrite?: Route['rewrite']): Route {
@@ -26,6 +26,7 @@ export function table(generation: number, virtualHosts: VirtualHost[], clusters:
     clusters,
     defaultBackend: defaultClusterId ? { clusterId: defaultClusterId, source: { ...source, field: 'spec.defaultBackend' } } : null,
     certificates: [],
+    tlsSettings: defaultTlsSettings(),
   };
 }
 
