@@ -1,6 +1,7 @@
 import { HTTP_POLICIES, LB_POLICIES, type Diagnostic, type HttpPolicy, type LbPolicy, type ObjectRef, type Rewrite } from '@portico/model';
 import safeRegex from 'safe-regex2';
 import { parseBoolean } from './booleans.js';
+import { isDnsName, parseObjectRef } from './references.js';
 import { annotationField } from './field-path.js';
 
 export const FSM_PREFIX = 'pipy.ingress.kubernetes.io/';
@@ -22,24 +23,18 @@ export const A = {
   httpPolicy: `${PORTICO_PREFIX}http-policy`,
 } as const;
 
-/**
- * Annotations whose meaning is security (TLS to the upstream, client verification, passthrough). Until the data
- * plane enforces them, an Ingress carrying one is not served at all: silently serving it without the protection
- * it asked for would be worse than not serving it (fail closed).
- */
-const NOT_YET_ENFORCED = new Set<string>([
-  A.upstreamSslName,
-  A.upstreamSslSecret,
-  A.upstreamSslVerify,
-  A.tlsTrustedCaSecret,
-  A.tlsVerifyClient,
-  A.tlsVerifyDepth,
-]);
-
 const KNOWN = new Set<string>(Object.values(A));
 
 /** The largest regex or replacement accepted: rewrite rules are compiled once per table, never per request. */
 export const MAX_REWRITE_LENGTH = 1024;
+
+export interface SecretRef {
+  namespace: string;
+  name: string;
+}
+
+/** The most issuers a client chain may have between its leaf and a trusted CA. */
+export const MAX_VERIFY_DEPTH = 10;
 
 export interface IngressPolicy {
   lb: LbPolicy;
@@ -49,6 +44,12 @@ export interface IngressPolicy {
   httpPolicy: HttpPolicy;
   /** Pass the TLS bytes of this Ingress's hosts through to the backend instead of terminating. */
   passthrough: boolean;
+  /** HTTP/2 to the upstream (`upstream-protocol: GRPC`). */
+  protocol: 'http1' | 'h2';
+  /** TLS to the upstream, from the `upstream-ssl-*` annotations. */
+  upstreamTls?: { secret: SecretRef; serverName?: string; verify: boolean };
+  /** Client-certificate verification, from the `tls-verify-client`, `-trusted-ca-secret`, `-verify-depth` annotations. */
+  clientVerification: { required: boolean; caSecret?: SecretRef; depth: number };
   /** Set when a security annotation cannot be honoured: the Ingress must not be served. */
   failClosed: boolean;
 }
@@ -63,15 +64,25 @@ export function parseIngressAnnotations(
   const problem = (key: string, message: string, severity: Diagnostic['severity'] = 'warning') =>
     diagnostics.push({ severity, code: 'InvalidAnnotation', message, object, field: annotationField(key) });
 
-  const policy: IngressPolicy = { lb: 'round-robin', sessionSticky: false, httpPolicy: 'redirect', passthrough: false, failClosed: false };
+  const policy: IngressPolicy = {
+    lb: 'round-robin',
+    sessionSticky: false,
+    httpPolicy: 'redirect',
+    passthrough: false,
+    protocol: 'http1',
+    clientVerification: { required: false, depth: 1 },
+    failClosed: false,
+  };
+  /** A security annotation that cannot be read: the Ingress is not served until it is fixed. */
+  const refuse = (key: string, message: string) => {
+    policy.failClosed = true;
+    problem(key, `${message}; the Ingress is not served until this is fixed (fail closed)`, 'error');
+  };
+  const namespace = object.namespace ?? 'default';
 
   for (const key of Object.keys(a).sort()) {
     if (!key.startsWith(FSM_PREFIX) && !key.startsWith(PORTICO_PREFIX)) continue;
     if (!KNOWN.has(key)) problem(key, `unknown annotation ${key}; it has no effect`);
-    else if (NOT_YET_ENFORCED.has(key)) {
-      policy.failClosed = true;
-      problem(key, `${key} is not enforced by this version of Portico; the Ingress is not served (fail closed)`, 'error');
-    }
   }
 
   const lb = a[A.lbType];
@@ -95,15 +106,12 @@ export function parseIngressAnnotations(
     else problem(A.httpPolicy, `invalid value ${JSON.stringify(truncate(httpPolicy))}: must be one of ${HTTP_POLICIES.join(', ')}; using redirect`);
   }
 
-  const passthrough = a[A.sslPassthrough];
-  if (passthrough !== undefined) {
-    const value = parseBoolean(passthrough);
-    if (value === undefined) {
-      // Guessing either way could expose a host that was meant to be passed through (or the reverse): fail closed.
-      policy.failClosed = true;
-      problem(A.sslPassthrough, `invalid boolean ${JSON.stringify(truncate(passthrough))}: use true or false; the Ingress is not served until this is fixed (fail closed)`, 'error');
-    } else policy.passthrough = value;
-  }
+  // Guessing either way could expose a host that was meant to be passed through (or the reverse): fail closed.
+  const passthrough = readBoolean(a, A.sslPassthrough, refuse);
+  if (passthrough !== undefined) policy.passthrough = passthrough;
+
+  parseUpstreamTls(a, namespace, policy, refuse);
+  parseClientVerification(a, namespace, policy, refuse);
 
   const from = a[A.rewriteFrom];
   const to = a[A.rewriteTo];
@@ -115,11 +123,62 @@ export function parseIngressAnnotations(
   const protocol = a[A.upstreamProtocol];
   if (protocol !== undefined) {
     const value = protocol.trim().toUpperCase();
-    if (value === 'GRPC') problem(A.upstreamProtocol, 'GRPC upstreams are not supported yet; the upstream is spoken to over HTTP/1.1');
-    else if (value !== 'HTTP') problem(A.upstreamProtocol, `invalid value ${JSON.stringify(truncate(protocol))}: must be HTTP or GRPC`);
+    if (value === 'GRPC') policy.protocol = 'h2';
+    else if (value !== 'HTTP') problem(A.upstreamProtocol, `invalid value ${JSON.stringify(truncate(protocol))}: must be HTTP or GRPC; using HTTP`);
   }
 
   return { policy, diagnostics };
+}
+
+type Refuse = (key: string, message: string) => void;
+
+function readBoolean(a: Record<string, string>, key: string, refuse: Refuse): boolean | undefined {
+  const raw = a[key];
+  if (raw === undefined) return undefined;
+  const value = parseBoolean(raw);
+  if (value === undefined) refuse(key, `invalid boolean ${JSON.stringify(truncate(raw))}: use true or false`);
+  return value;
+}
+
+function readSecretRef(a: Record<string, string>, key: string, namespace: string, refuse: Refuse): SecretRef | undefined {
+  const raw = a[key];
+  if (raw === undefined) return undefined;
+  const ref = parseObjectRef(raw, namespace);
+  if (!ref) refuse(key, `invalid Secret reference ${JSON.stringify(truncate(raw))}: use name or namespace/name`);
+  return ref;
+}
+
+/** `upstream-ssl-secret` turns TLS to the upstream on; `-name` sets SNI and the verified name; `-verify` verifies. */
+function parseUpstreamTls(a: Record<string, string>, namespace: string, policy: IngressPolicy, refuse: Refuse): void {
+  const secret = readSecretRef(a, A.upstreamSslSecret, namespace, refuse);
+  const verify = readBoolean(a, A.upstreamSslVerify, refuse);
+  const rawName = a[A.upstreamSslName];
+  let serverName: string | undefined;
+  if (rawName !== undefined) {
+    serverName = rawName.trim().toLowerCase();
+    if (!isDnsName(serverName)) return refuse(A.upstreamSslName, `invalid host name ${JSON.stringify(truncate(rawName))}`);
+  }
+  if (!secret) {
+    if (a[A.upstreamSslSecret] === undefined && (verify === true || serverName !== undefined)) {
+      refuse(verify === true ? A.upstreamSslVerify : A.upstreamSslName, `needs ${A.upstreamSslSecret} (the Secret whose ca.crt the upstream is verified against)`);
+    }
+    return;
+  }
+  policy.upstreamTls = { secret, verify: verify ?? false, ...(serverName ? { serverName } : {}) };
+}
+
+/** Client verification asked for by annotations; the CA is resolved later, against the Secrets. */
+function parseClientVerification(a: Record<string, string>, namespace: string, policy: IngressPolicy, refuse: Refuse): void {
+  const required = readBoolean(a, A.tlsVerifyClient, refuse);
+  const caSecret = readSecretRef(a, A.tlsTrustedCaSecret, namespace, refuse);
+  const rawDepth = a[A.tlsVerifyDepth];
+  let depth = 1;
+  if (rawDepth !== undefined) {
+    const n = Number(rawDepth.trim());
+    if (Number.isInteger(n) && n >= 1 && n <= MAX_VERIFY_DEPTH) depth = n;
+    else refuse(A.tlsVerifyDepth, `invalid depth ${JSON.stringify(truncate(rawDepth))}: must be a whole number from 1 to ${MAX_VERIFY_DEPTH}`);
+  }
+  policy.clientVerification = { required: required ?? false, depth, ...(caSecret ? { caSecret } : {}) };
 }
 
 function parseRewrite(

@@ -9,6 +9,15 @@ import type {
   ServicePort,
 } from '@portico/model';
 import type { IngressBackendSpec } from './ingress-schema.js';
+import type { UpstreamSecurity } from './security.js';
+
+/** The traffic policy an Ingress gives its backends: part of a cluster's identity. */
+export interface ClusterPolicy {
+  lb: LbPolicy;
+  sessionSticky: boolean;
+  protocol: 'http1' | 'h2';
+  upstream?: UpstreamSecurity;
+}
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
@@ -36,7 +45,7 @@ export class BackendCatalog {
   resolve(
     namespace: string,
     backend: NonNullable<IngressBackendSpec['service']>,
-    policy: { lb: LbPolicy; sessionSticky: boolean },
+    policy: ClusterPolicy,
     object: ObjectRef,
     field: string,
   ): { cluster: Cluster; diagnostics: Diagnostic[] } {
@@ -48,8 +57,18 @@ export class BackendCatalog {
       endpoints: [],
       lb: policy.lb,
       sessionSticky: policy.sessionSticky,
-      protocol: 'http1',
+      protocol: policy.protocol,
     };
+    const up = policy.upstream;
+    if (up) {
+      cluster.upstreamTls = {
+        verify: up.verify,
+        // Without upstream-ssl-name the upstream is expected to present the Service's cluster DNS name.
+        serverName: up.serverName ?? `${backend.name}.${namespace}.svc`,
+        ...(up.caPem ? { caPem: up.caPem } : {}),
+        ...(up.clientCertificate ? { clientCertificateId: up.clientCertificate.id } : {}),
+      };
+    }
     const svc = this.services.get(key(namespace, backend.name));
     if (!svc) {
       diagnostics.push({
@@ -120,10 +139,13 @@ function findServicePort(ports: ServicePort[] | undefined, ref: { number?: numbe
   return ref.number !== undefined ? ports.find((p) => p.port === ref.number) : ports.find((p) => p.name === ref.name);
 }
 
-export function clusterId(namespace: string, service: string, port: number | string, policy: { lb: LbPolicy; sessionSticky: boolean }): string {
+export function clusterId(namespace: string, service: string, port: number | string, policy: ClusterPolicy): string {
   let id = `${namespace}/${service}:${port}`;
   if (policy.lb !== 'round-robin') id += `|lb=${policy.lb}`;
   if (policy.sessionSticky) id += '|sticky';
+  if (policy.protocol === 'h2') id += '|h2';
+  const up = policy.upstream;
+  if (up) id += `|tls=${up.secretId}${up.verify ? ',verify' : ''}${up.serverName ? `,name=${up.serverName}` : ''}`;
   return id;
 }
 

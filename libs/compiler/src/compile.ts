@@ -1,5 +1,4 @@
 import {
-  defaultTlsSettings,
   refOf,
   type Certificate,
   type Cluster,
@@ -12,18 +11,19 @@ import {
   type IngressObject,
   type ObjectRef,
   type Route,
+  type TlsSettings,
   type VirtualHost,
 } from '@portico/model';
 import { normalizePath, prefixKey } from '@portico/matcher';
-import { parseIngressAnnotations, type IngressPolicy } from './annotations.js';
-import { A } from './annotations.js';
-import { BackendCatalog } from './backends.js';
-import { annotationField } from './field-path.js';
-import { certificateCovers, SecretCatalog } from './secrets.js';
+import { A, parseIngressAnnotations, type IngressPolicy } from './annotations.js';
+import { BackendCatalog, type ClusterPolicy } from './backends.js';
 import { ClassSelector } from './classes.js';
-import { fieldPath } from './field-path.js';
+import { annotationField, fieldPath } from './field-path.js';
+import { certificateCovers, SecretCatalog } from './secrets.js';
+import { globalTrustPool, resolveIngressSecurity, type IngressSecurity } from './security.js';
+import { resolveTlsSettings } from './settings.js';
 import { ingressSpecSchema, type IngressBackendSpec, type IngressSpec } from './ingress-schema.js';
-import { defaultCompileOptions, type CompileOptions } from './options.js';
+import { defaultCompileOptions, type CompileOptions, type TlsControllerSettings } from './options.js';
 import { compareIngressAge } from './ordering.js';
 import { sortDiagnostics, sortRoutes, sortVirtualHosts } from './sorting.js';
 
@@ -47,9 +47,13 @@ export function compile(snapshot: ClusterSnapshot, options: Partial<CompileOptio
   const opts = { ...defaultCompileOptions(), ...options };
   const selector = new ClassSelector(snapshot.ingressClasses, opts);
   const catalog = new BackendCatalog(snapshot.services, snapshot.endpointSlices);
-  const state = new TableBuilder(catalog, new SecretCatalog(snapshot.secrets));
+  const secrets = new SecretCatalog(snapshot.secrets);
+  const { settings, diagnostics: settingsDiagnostics } = resolveTlsSettings(opts.tls, opts.settingsConfigMap, snapshot.configMaps ?? []);
 
   const owned = snapshot.ingresses.filter((ing) => selector.owns(ing)).sort(compareIngressAge);
+  const mtlsPool = settings.enabled && settings.mtls ? globalTrustPool(owned, secrets) : null;
+  const state = new TableBuilder(catalog, secrets, settings, mtlsPool);
+  state.diagnostics.push(...settingsDiagnostics);
   for (const ingress of owned) state.addIngress(ingress);
 
   return { config: state.build(), diagnostics: sortDiagnostics(state.diagnostics) };
@@ -66,6 +70,8 @@ class TableBuilder {
   constructor(
     private readonly catalog: BackendCatalog,
     private readonly secrets: SecretCatalog,
+    private readonly settings: TlsControllerSettings,
+    private readonly mtlsPool: string | null,
   ) {}
 
   addIngress(ingress: IngressObject): void {
@@ -86,20 +92,39 @@ class TableBuilder {
     const { policy, diagnostics } = parseIngressAnnotations(ingress.metadata?.annotations, ref);
     this.diagnostics.push(...diagnostics);
     if (policy.failClosed) return;
-    const ruleClusters = this.addRules(parsed.data, ref, policy);
-    this.addDefaultBackend(parsed.data, ref, policy);
+    if (!this.settings.enabled && policy.clientVerification.required) {
+      this.diagnostics.push({
+        severity: 'error',
+        code: 'InvalidAnnotation',
+        message: 'client verification needs TLS, which the controller settings turn off; the Ingress is not served until this is fixed (fail closed)',
+        object: ref,
+        field: annotationField(A.tlsVerifyClient),
+      });
+      return;
+    }
+    const resolved = resolveIngressSecurity(parsed.data, policy, ref, this.secrets, this.settings.enabled ? this.mtlsPool : null);
+    this.diagnostics.push(...resolved.diagnostics);
+    const security = resolved.security;
+    if (!security) return;
+    if (security.upstream?.clientCertificate) this.certificates.set(security.upstream.clientCertificate.id, security.upstream.clientCertificate);
+
+    const clusterPolicy: ClusterPolicy = { lb: policy.lb, sessionSticky: policy.sessionSticky, protocol: policy.protocol, ...(security.upstream ? { upstream: security.upstream } : {}) };
+    const ruleClusters = this.addRules(parsed.data, ref, clusterPolicy, policy);
+    this.addDefaultBackend(parsed.data, ref, clusterPolicy);
+    // With TLS turned off in the controller settings, no host is TLS: nothing to terminate or pass through.
+    if (!this.settings.enabled) return;
     if (policy.passthrough) this.addPassthrough(parsed.data, ref, policy, ruleClusters);
-    else this.addTermination(parsed.data, ref, policy);
+    else this.addTermination(parsed.data, ref, policy, security);
   }
 
   /** Adds the routes of every rule; returns the cluster of each rule's first path (what passthrough forwards to). */
-  private addRules(spec: IngressSpec, ref: ObjectRef, policy: IngressPolicy): Map<number, string> {
+  private addRules(spec: IngressSpec, ref: ObjectRef, clusterPolicy: ClusterPolicy, policy: IngressPolicy): Map<number, string> {
     const firstCluster = new Map<number, string>();
     (spec.rules ?? []).forEach((rule, r) => {
       const hostBuilder = this.hostFor(rule.host, ref, `spec.rules[${r}].host`);
       (rule.http?.paths ?? []).forEach((entry, p) => {
         const field = `spec.rules[${r}].http.paths[${p}]`;
-        const cluster = this.clusterFor(entry.backend, ref, policy, `${field}.backend`);
+        const cluster = this.clusterFor(entry.backend, ref, clusterPolicy, `${field}.backend`);
         if (!cluster) return;
         if (!firstCluster.has(r)) firstCluster.set(r, cluster.id);
         const normalized = normalizePath(entry.path ?? '/');
@@ -133,7 +158,7 @@ class TableBuilder {
   }
 
   /** `spec.tls`: each listed host (or, with no list, every rule host) is terminated with the Secret's certificate. */
-  private addTermination(spec: IngressSpec, ref: ObjectRef, policy: IngressPolicy): void {
+  private addTermination(spec: IngressSpec, ref: ObjectRef, policy: IngressPolicy, security: IngressSecurity): void {
     const ruleHosts = new Set((spec.rules ?? []).flatMap((r) => (r.host ? [r.host.toLowerCase()] : [])));
     (spec.tls ?? []).forEach((entry, t) => {
       let certificate: Certificate | undefined;
@@ -143,6 +168,13 @@ class TableBuilder {
         const found = this.secrets.certificate(ref.namespace ?? 'default', entry.secretName, ref, `spec.tls[${t}].secretName`);
         this.diagnostics.push(...found.diagnostics);
         certificate = found.certificate;
+      }
+      const clientAuth = security.clientAuth(t);
+      let httpPolicy = policy.httpPolicy;
+      if (clientAuth && httpPolicy === 'allow') {
+        // Plain HTTP would skip the client certificate check entirely.
+        httpPolicy = 'reject';
+        this.warn(ref, annotationField(A.httpPolicy), 'InsecureHttpPolicy', 'hosts that require client certificates cannot allow plain HTTP; it is rejected (403) instead');
       }
       const hosts = entry.hosts?.length ? entry.hosts.map((h) => h.toLowerCase()) : [...ruleHosts];
       hosts.forEach((host, h) => {
@@ -154,7 +186,8 @@ class TableBuilder {
         if (certificate && !certificateCovers(certificate.dnsNames, host)) {
           this.warn(ref, field, 'CertificateHostMismatch', `the certificate in Secret ${certificate.id} does not cover ${host} (it covers ${certificate.dnsNames.join(', ') || 'no DNS name'})`);
         }
-        if (this.claimTls(host, { mode: 'terminate', certificateId: certificate?.id ?? null, httpPolicy: policy.httpPolicy }, ref, field) && certificate) {
+        const tls: HostTls = { mode: 'terminate', certificateId: certificate?.id ?? null, httpPolicy, ...(clientAuth ? { clientAuth } : {}) };
+        if (this.claimTls(host, tls, ref, field) && certificate) {
           this.certificates.set(certificate.id, certificate);
         }
       });
@@ -194,11 +227,32 @@ class TableBuilder {
     return same;
   }
 
+  /** The controller's TLS switches for proxies; the default certificate is resolved here, once. */
+  private tlsSettings(): TlsSettings {
+    const s = this.settings;
+    let defaultCertificateId: string | null = null;
+    if (s.enabled && s.defaultCertificate) {
+      const [namespace, name] = s.defaultCertificate.split('/');
+      const settingsRef: ObjectRef = { kind: 'Settings', name: 'tls.defaultCertificate' };
+      const found = this.secrets.certificate(namespace, name, settingsRef, 'tls.defaultCertificate');
+      this.diagnostics.push(...found.diagnostics);
+      if (found.certificate) {
+        this.certificates.set(found.certificate.id, found.certificate);
+        defaultCertificateId = found.certificate.id;
+      }
+    }
+    return {
+      enabled: s.enabled,
+      defaultCertificateId,
+      globalPassthrough: s.enabled && s.sslPassthrough.enabled ? { upstreamPort: s.sslPassthrough.upstreamPort, allowedNames: [...s.sslPassthrough.allowedNames].sort() } : null,
+    };
+  }
+
   private warn(object: ObjectRef, field: string, code: string, message: string, severity: Diagnostic['severity'] = 'warning'): void {
     this.diagnostics.push({ severity, code, message, object, field });
   }
 
-  private addDefaultBackend(spec: IngressSpec, ref: ObjectRef, policy: IngressPolicy): void {
+  private addDefaultBackend(spec: IngressSpec, ref: ObjectRef, policy: ClusterPolicy): void {
     if (!spec.defaultBackend) return;
     const field = 'spec.defaultBackend';
     const cluster = this.clusterFor(spec.defaultBackend, ref, policy, field);
@@ -241,7 +295,7 @@ class TableBuilder {
     return builder;
   }
 
-  private clusterFor(backend: IngressBackendSpec, ref: ObjectRef, policy: IngressPolicy, field: string): Cluster | undefined {
+  private clusterFor(backend: IngressBackendSpec, ref: ObjectRef, policy: ClusterPolicy, field: string): Cluster | undefined {
     if (!backend.service) {
       this.diagnostics.push({
         severity: 'warning',
@@ -267,12 +321,15 @@ class TableBuilder {
         const tls = this.tlsHosts.get(h.host)?.tls;
         return { host: h.host, match: h.match, routes: sortRoutes([...h.routes.values()]), ...(tls ? { tls } : {}) };
       });
-    const usedCertificates = new Set(virtualHosts.map((v) => (v.tls?.mode === 'terminate' ? v.tls.certificateId : null)));
+    const tlsSettings = this.tlsSettings();
+    const usedCertificates = new Set<string | null>(virtualHosts.map((v) => (v.tls?.mode === 'terminate' ? v.tls.certificateId : null)));
+    usedCertificates.add(tlsSettings.defaultCertificateId);
     const used = new Set<string>(virtualHosts.flatMap((v) => v.routes.map((r) => r.clusterId)));
     if (this.defaultBackend) used.add(this.defaultBackend.clusterId);
     for (const v of virtualHosts) if (v.tls?.mode === 'passthrough') used.add(v.tls.clusterId);
+    for (const c of this.clusters.values()) if (used.has(c.id) && c.upstreamTls?.clientCertificateId) usedCertificates.add(c.upstreamTls.clientCertificateId);
     const certificates = [...this.certificates.values()].filter((c) => usedCertificates.has(c.id)).sort((a, b) => (a.id < b.id ? -1 : 1));
     const clusters = [...this.clusters.values()].filter((c) => used.has(c.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { virtualHosts: sortVirtualHosts(virtualHosts), clusters, defaultBackend: this.defaultBackend, certificates, tlsSettings: defaultTlsSettings() };
+    return { virtualHosts: sortVirtualHosts(virtualHosts), clusters, defaultBackend: this.defaultBackend, certificates, tlsSettings };
   }
 }

@@ -29,25 +29,69 @@ export class SecretCatalog {
     };
   }
 
+  /** A CA bundle (`ca.crt` by default) from a Secret: the trust anchors for client or upstream verification. */
+  caBundle(namespace: string, name: string): { caPem?: string; problem?: string } {
+    const id = `${namespace}/${name}`;
+    const secret = this.secrets.get(id);
+    if (!secret) return { problem: `Secret ${id} does not exist` };
+    const caPem = secretValue(secret, 'ca.crt');
+    if (!caPem) return { problem: `Secret ${id} has no ca.crt` };
+    return parsesAsCertificate(caPem) ? { caPem } : { problem: `Secret ${id}: ca.crt is not a PEM certificate` };
+  }
+
+  /**
+   * What `upstream-ssl-secret` provides: `ca.crt` to verify the upstream, and `tls.crt` + `tls.key` as the client
+   * certificate the proxy presents. A Secret with neither is a problem.
+   */
+  upstreamMaterial(namespace: string, name: string): { caPem?: string; clientCertificate?: Certificate; problem?: string } {
+    const id = `${namespace}/${name}`;
+    const secret = this.secrets.get(id);
+    if (!secret) return { problem: `Secret ${id} does not exist` };
+    const caPem = secretValue(secret, 'ca.crt');
+    if (caPem && !parsesAsCertificate(caPem)) return { problem: `Secret ${id}: ca.crt is not a PEM certificate` };
+    let clientCertificate: Certificate | undefined;
+    if (secretValue(secret, 'tls.crt') || secretValue(secret, 'tls.key')) {
+      const pair = readKeyPair(secret, id);
+      if (pair.problem) return { problem: pair.problem };
+      clientCertificate = pair.certificate;
+    }
+    if (!caPem && !clientCertificate) return { problem: `Secret ${id} has neither ca.crt nor tls.crt and tls.key` };
+    return { ...(caPem ? { caPem } : {}), ...(clientCertificate ? { clientCertificate } : {}) };
+  }
+
   private parse(id: string): ParsedSecret {
     const secret = this.secrets.get(id);
     if (!secret) return { code: 'SecretNotFound', problem: `Secret ${id} does not exist` };
     if (!TLS_TYPES.has(secret.type)) return { problem: `Secret ${id} has type ${secret.type}, not kubernetes.io/tls` };
-    const certPem = secretValue(secret, 'tls.crt');
-    const keyPem = secretValue(secret, 'tls.key');
-    if (!certPem || !keyPem) return { problem: `Secret ${id} needs both tls.crt and tls.key` };
-    let leaf: X509Certificate;
-    try {
-      leaf = new X509Certificate(certPem);
-    } catch {
-      return { problem: `Secret ${id}: tls.crt is not a PEM certificate` };
-    }
-    try {
-      if (!leaf.checkPrivateKey(createPrivateKey(keyPem))) return { problem: `Secret ${id}: tls.key does not match the certificate in tls.crt` };
-    } catch {
-      return { problem: `Secret ${id}: tls.key is not a PEM private key` };
-    }
-    return { certificate: { id, certPem, keyPem, dnsNames: dnsNames(leaf), notAfter: new Date(leaf.validTo).toISOString() } };
+    return readKeyPair(secret, id);
+  }
+}
+
+/** `tls.crt` + `tls.key`, parsed and checked to belong together. Messages never include key material. */
+function readKeyPair(secret: SecretObject, id: string): ParsedSecret {
+  const certPem = secretValue(secret, 'tls.crt');
+  const keyPem = secretValue(secret, 'tls.key');
+  if (!certPem || !keyPem) return { problem: `Secret ${id} needs both tls.crt and tls.key` };
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(certPem);
+  } catch {
+    return { problem: `Secret ${id}: tls.crt is not a PEM certificate` };
+  }
+  try {
+    if (!leaf.checkPrivateKey(createPrivateKey(keyPem))) return { problem: `Secret ${id}: tls.key does not match the certificate in tls.crt` };
+  } catch {
+    return { problem: `Secret ${id}: tls.key is not a PEM private key` };
+  }
+  return { certificate: { id, certPem, keyPem, dnsNames: dnsNames(leaf), notAfter: new Date(leaf.validTo).toISOString() } };
+}
+
+function parsesAsCertificate(pem: string): boolean {
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -91,16 +91,30 @@ describe('other annotations', () => {
   it('annotations of other controllers are ignored without a word', () => {
     expect(compileWith({ 'nginx.ingress.kubernetes.io/rewrite-target': '/' }).diagnostics).toEqual([]);
   });
-  for (const key of [`${P}upstream-ssl-verify`, `${P}tls-verify-client`, `${P}upstream-ssl-secret`, `${P}tls-trusted-ca-secret`]) {
-    it(`${key} cannot be honoured yet: the Ingress fails closed with an error, others keep serving`, () => {
-      const { config, diagnostics } = compileWith({ [key]: 'true' });
+  const securityCases: Array<[string, string, RegExp]> = [
+    [`${P}upstream-ssl-verify`, 'true', /needs .*upstream-ssl-secret/],
+    [`${P}upstream-ssl-verify`, 'perhaps', /invalid boolean/],
+    [`${P}upstream-ssl-secret`, 'missing-secret', /does not exist/],
+    [`${P}upstream-ssl-secret`, 'a/b/c', /invalid Secret reference/],
+    [`${P}upstream-ssl-name`, 'not a name', /invalid host name/],
+    [`${P}tls-verify-client`, 'true', /needs TLS termination/],
+    [`${P}tls-verify-client`, 'sometimes', /invalid boolean/],
+    [`${P}tls-verify-depth`, '0', /from 1 to 10/],
+    [`${P}tls-trusted-ca-secret`, 'Bad_Name', /invalid Secret reference/],
+  ];
+  for (const [key, value, message] of securityCases) {
+    it(`${key}: ${JSON.stringify(value)} fails closed with an error naming the annotation; others keep serving`, () => {
+      const { config, diagnostics } = compileWith({ [key]: value });
       expect(config.virtualHosts.map((v) => v.host)).toEqual(['other.com']);
-      expect(diagnostics).toEqual([expect.objectContaining({ severity: 'error', field: field(key), message: expect.stringMatching(/fail closed/) })]);
+      expect(diagnostics).toEqual([expect.objectContaining({ severity: 'error', field: field(key), message: expect.stringMatching(message) })]);
+      expect(diagnostics[0].message).toMatch(/fail closed/);
     });
   }
-  it('upstream-protocol: HTTP accepted, GRPC warned, nonsense reported', () => {
-    expect(compileWith({ [`${P}upstream-protocol`]: 'HTTP' }).diagnostics).toEqual([]);
-    expect(compileWith({ [`${P}upstream-protocol`]: 'GRPC' }).diagnostics[0].message).toMatch(/not supported yet/);
-    expect(compileWith({ [`${P}upstream-protocol`]: 'SPDY' }).diagnostics[0].message).toMatch(/must be HTTP or GRPC/);
+  it('upstream-protocol: GRPC speaks HTTP/2 to the upstream, HTTP keeps HTTP/1.1, nonsense is reported', () => {
+    expect(compileWith({ [`${P}upstream-protocol`]: 'HTTP' })).toMatchObject({ diagnostics: [], cluster: { protocol: 'http1' } });
+    expect(compileWith({ [`${P}upstream-protocol`]: 'grpc' })).toMatchObject({ diagnostics: [], cluster: { protocol: 'h2', id: 'default/a:80|h2' } });
+    const spdy = compileWith({ [`${P}upstream-protocol`]: 'SPDY' });
+    expect(spdy.cluster?.protocol).toBe('http1');
+    expect(spdy.diagnostics[0].message).toMatch(/must be HTTP or GRPC/);
   });
 });

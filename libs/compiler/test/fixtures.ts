@@ -92,7 +92,7 @@ export function ingressClass(name: string, controller = 'portico.dev/ingress-con
 }
 
 export function snapshot(parts: Partial<ClusterSnapshot>): ClusterSnapshot {
-  return { ingressClasses: [], ingresses: [], services: [], endpointSlices: [], secrets: [], ...parts };
+  return { ingressClasses: [], ingresses: [], services: [], endpointSlices: [], secrets: [], configMaps: [], ...parts };
 }
 
 /** Services `svc`, `a`, `b`, `c`, `d`, `def` on port 80, each with one ready endpoint. */

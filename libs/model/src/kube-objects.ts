@@ -77,6 +77,10 @@ export interface SecretObject extends KubeObject {
   stringData?: Record<string, string>;
 }
 
+export interface ConfigMapObject extends KubeObject {
+  data?: Record<string, string>;
+}
+
 /** Everything the compiler reads, grouped by kind. */
 export interface ClusterSnapshot {
   ingressClasses: IngressClassObject[];
@@ -84,6 +88,8 @@ export interface ClusterSnapshot {
   services: ServiceObject[];
   endpointSlices: EndpointSliceObject[];
   secrets: SecretObject[];
+  /** Only the controller's settings ConfigMap matters; others may be dropped by a source. */
+  configMaps: ConfigMapObject[];
 }
 
 export const emptySnapshot = (): ClusterSnapshot => ({
@@ -92,4 +98,5 @@ export const emptySnapshot = (): ClusterSnapshot => ({
   services: [],
   endpointSlices: [],
   secrets: [],
+  configMaps: [],
 });

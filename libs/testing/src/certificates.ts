@@ -66,13 +66,19 @@ async function exportKey(key: webcrypto.CryptoKey): Promise<string> {
 
 const serial = (): string => Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^[89a-f]/, '1');
 
-/** A `kubernetes.io/tls` Secret object holding `cert`. */
-export function tlsSecret(name: string, cert: TestCertificate, namespace = 'default') {
+/** A `kubernetes.io/tls` Secret object holding `cert`, and a CA bundle as `ca.crt` when given. */
+export function tlsSecret(name: string, cert: TestCertificate, options: { namespace?: string; caPem?: string } = {}) {
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     type: 'kubernetes.io/tls',
-    metadata: { name, namespace },
-    data: { 'tls.crt': Buffer.from(cert.certPem).toString('base64'), 'tls.key': Buffer.from(cert.keyPem).toString('base64') },
+    metadata: { name, namespace: options.namespace ?? 'default' },
+    data: { 'tls.crt': b64(cert.certPem), 'tls.key': b64(cert.keyPem), ...(options.caPem ? { 'ca.crt': b64(options.caPem) } : {}) } as Record<string, string>,
   };
+}
+
+/** An Opaque Secret holding only a CA bundle (`ca.crt`): trust for client or upstream verification. */
+export function caSecret(name: string, caPem: string, namespace = 'default') {
+  return { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name, namespace }, data: { 'ca.crt': Buffer.from(caPem).toString('base64') } as Record<string, string> };
 }

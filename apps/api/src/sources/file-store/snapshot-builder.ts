@@ -9,6 +9,7 @@ const SNAPSHOT_FIELD = {
   Service: 'services',
   EndpointSlice: 'endpointSlices',
   Secret: 'secrets',
+  ConfigMap: 'configMaps',
 } as const satisfies Record<string, keyof ClusterSnapshot>;
 type KnownKind = keyof typeof SNAPSHOT_FIELD;
 
