@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_PORT, DEFAULT_BIND, type ApiOptions } from './config/api-options.js';
+import { parseTlsFlags, TLS_FLAG_OPTIONS, TLS_FLAG_USAGE } from './tls-flags.js';
 
 export const USAGE = `Usage: portico-api --manifests DIR [options]
 
@@ -12,6 +13,7 @@ export const USAGE = `Usage: portico-api --manifests DIR [options]
   --watch-ingress-without-class    also take Ingresses that name no class
   --web-dir DIR                    built web app to serve at / (default apps/web/dist)
   --log-level LEVEL                trace|debug|info|warn|error|silent (default info)
+${TLS_FLAG_USAGE}
   -h, --help                       show this help`;
 
 export type CliResult = { kind: 'run'; options: ApiOptions } | { kind: 'help' } | { kind: 'error'; message: string };
@@ -36,6 +38,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
         'web-dir': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        ...TLS_FLAG_OPTIONS,
       },
     }));
   } catch (error) {
@@ -54,6 +57,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
   if (!/^\d+$/.test(portText) || port > 65535) problems.push(`--admin-port must be a port number (0-65535), got "${portText}"`);
   const logLevel = values['log-level'] ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const tlsFlags = parseTlsFlags(values, env);
+  problems.push(...tlsFlags.problems);
   if (problems.length > 0) return { kind: 'error', message: problems.join('\n') };
 
   return {
@@ -68,6 +73,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
       watchIngressWithoutClass: values['watch-ingress-without-class'] ?? false,
       ...(values['web-dir'] ? { webDir: values['web-dir'] } : {}),
       logLevel: logLevel as (typeof LOG_LEVELS)[number],
+      tls: tlsFlags.tls,
+      settingsConfigMap: tlsFlags.settingsConfigMap,
     },
   };
 }

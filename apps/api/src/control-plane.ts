@@ -26,6 +26,8 @@ export function createControlPlane(options: ApiOptions): ControlPlane {
       classNames: options.classNames?.length ? options.classNames : ['portico'],
       watchIngressWithoutClass: options.watchIngressWithoutClass ?? false,
       ...(options.controllerName ? { controllerName: options.controllerName } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.settingsConfigMap !== undefined ? { settingsConfigMap: options.settingsConfigMap } : {}),
     },
     logger,
   });

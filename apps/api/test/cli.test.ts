@@ -26,6 +26,29 @@ describe('parseCli', () => {
     });
   });
 
+  it('reads the controller TLS switches from flags and environment; flags win', () => {
+    const result = parseCli(
+      ['--manifests', 'm', '--mtls', 'true', '--ssl-passthrough', 'yes', '--ssl-passthrough-allow', 'a.example,*.b.example', '--default-certificate', 'infra/fallback', '--settings-configmap', ''],
+      { PORTICO_ADMIN_TOKEN: 'a', PORTICO_PROXY_TOKEN: 'p', PORTICO_SSL_PASSTHROUGH_UPSTREAM_PORT: '8443', PORTICO_MTLS: 'false' },
+    );
+    expect(result).toMatchObject({
+      kind: 'run',
+      options: {
+        tls: { enabled: true, mtls: true, sslPassthrough: { enabled: true, upstreamPort: 8443, allowedNames: ['a.example', '*.b.example'] }, defaultCertificate: 'infra/fallback' },
+        settingsConfigMap: null,
+      },
+    });
+  });
+
+  it('names the TLS flag and the reason when a value is wrong', () => {
+    const result = parseCli(['--manifests', 'm', '--mtls', 'perhaps', '--ssl-passthrough-upstream-port', '0', '--ssl-passthrough-allow', 'ok.example,bad name'], { PORTICO_ADMIN_TOKEN: 'a', PORTICO_PROXY_TOKEN: 'p' });
+    expect(result.kind).toBe('error');
+    if (result.kind !== 'error') return;
+    expect(result.message).toMatch(/--mtls must be true or false/);
+    expect(result.message).toMatch(/--ssl-passthrough-upstream-port must be a port number/);
+    expect(result.message).toMatch(/not valid: bad name/);
+  });
+
   it('refuses to run without tokens or manifests, and never echoes a token', () => {
     const result = parseCli(['--admin-token', 'top-secret-value'], {});
     expect(result.kind).toBe('error');

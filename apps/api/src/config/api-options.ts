@@ -1,3 +1,4 @@
+import type { TlsControllerSettings } from '@portico/compiler';
 import type { LevelWithSilent } from 'pino';
 import type { Logger } from '../logging/logger.js';
 import type { CompileFunction } from '../pipeline/config-pipeline.js';
@@ -18,6 +19,10 @@ export interface ApiOptions {
   classNames?: string[];
   /** Also take Ingresses that name no class. */
   watchIngressWithoutClass?: boolean;
+  /** The controller's TLS switches (flags); the settings ConfigMap overrides them live. Default: TLS on, the rest off. */
+  tls?: TlsControllerSettings;
+  /** `namespace/name` of the settings ConfigMap; null: none. Default `default/portico-settings`. */
+  settingsConfigMap?: string | null;
   /** `IngressClass.spec.controller` value that is ours; default from @portico/compiler. */
   controllerName?: string;
   /** Built web app to serve at `/`; default `apps/web/dist`. Served only if it exists; `null` turns it off. */
