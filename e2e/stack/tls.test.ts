@@ -15,8 +15,6 @@ let caFile: string;
 let ca: Awaited<ReturnType<typeof certificateAuthority>>;
 let site: TestCertificate;
 
-const withTls = (yaml: string, hosts: string[], secretName: string) => yaml.replace('spec:\n', `spec:\n  tls:\n    - hosts: [${hosts.join(', ')}]\n      secretName: ${secretName}\n`);
-
 beforeAll(async () => {
   ca = await certificateAuthority();
   site = await ca.issue(['secure.example.com']);
@@ -30,7 +28,7 @@ beforeAll(async () => {
   const tlsWeb = await stack.echo('tlsweb', 1, backendCert);
   await stack.write('services.yaml', [serviceWithPods('web', web), serviceWithPods('tlsweb', tlsWeb)].join('---\n'));
   await stack.write('secret.yaml', stringify(tlsSecret('site-tls', site)));
-  await stack.write('secure.yaml', withTls(ingress('secure', [{ host: 'secure.example.com', paths: [{ path: '/', service: 'web' }] }]), ['secure.example.com'], 'site-tls'));
+  await stack.write('secure.yaml', ingress('secure', [{ host: 'secure.example.com', paths: [{ path: '/', service: 'web' }] }], { tls: [{ hosts: ['secure.example.com'], secretName: 'site-tls' }] }));
   await stack.write(
     'pass.yaml',
     ingress('pass', [{ host: 'pass.example.com', paths: [{ path: '/', service: 'tlsweb' }] }], { annotations: { 'portico.dev/ssl-passthrough': 'true' } }),

@@ -34,7 +34,7 @@ export interface PathRule {
 export function ingress(
   name: string,
   rules: Array<{ host?: string; paths: PathRule[] }>,
-  opts: { annotations?: Record<string, string>; defaultBackend?: string; created?: string } = {},
+  opts: { annotations?: Record<string, string>; defaultBackend?: string; created?: string; tls?: Array<{ hosts: string[]; secretName: string }> } = {},
 ): string {
   return stringify({
     apiVersion: 'networking.k8s.io/v1',
@@ -47,6 +47,7 @@ export function ingress(
     },
     spec: {
       ingressClassName: 'portico',
+      ...(opts.tls ? { tls: opts.tls } : {}),
       ...(opts.defaultBackend ? { defaultBackend: { service: { name: opts.defaultBackend, port: { number: 80 } } } } : {}),
       ...(rules.length
         ? {
@@ -65,3 +66,7 @@ export function ingress(
     },
   });
 }
+
+/** The controller's settings ConfigMap (`default/portico-settings`): its data overrides the TLS flags live. */
+export const settingsConfigMap = (data: Record<string, string>): string =>
+  stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'portico-settings', namespace: 'default' }, data });

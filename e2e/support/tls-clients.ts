@@ -4,9 +4,22 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** `curl` over HTTPS to the proxy, resolving `host` to loopback; returns status, headers and body. */
-export async function curlHttps(port: number, host: string, path: string, caFile: string): Promise<{ status: number; body: string }> {
-  const { stdout } = await run('curl', ['-sS', '--max-time', '10', '--cacert', caFile, '--resolve', `${host}:${port}:127.0.0.1`, '-w', '\n%{http_code}', `https://${host}:${port}${path}`]);
+/**
+ * `curl` over HTTPS to the proxy, resolving `host` to loopback; returns status and body. With `client`, it presents
+ * that certificate and key (files). A failed handshake rejects with curl's error.
+ */
+export async function curlHttps(
+  port: number,
+  host: string,
+  path: string,
+  caFile: string,
+  options: { client?: { certFile: string; keyFile: string }; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: string }> {
+  const extra = [
+    ...(options.client ? ['--cert', options.client.certFile, '--key', options.client.keyFile] : []),
+    ...Object.entries(options.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+  ];
+  const { stdout } = await run('curl', ['-sS', '--max-time', '10', '--cacert', caFile, ...extra, '--resolve', `${host}:${port}:127.0.0.1`, '-w', '\n%{http_code}', `https://${host}:${port}${path}`]);
   const cut = stdout.lastIndexOf('\n');
   return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
 }

@@ -18,6 +18,16 @@ describe('test certificates', () => {
     expect(leaf.verify(new X509Certificate(other.certPem).publicKey)).toBe(false);
   });
 
+  it('an intermediate issues client certificates that carry it, chaining up to the root', async () => {
+    const root = await certificateAuthority('Root');
+    const intermediate = await root.issueIntermediate('Intermediate');
+    const client = await intermediate.issueClient('CN=bob, O=Example');
+    const [leaf, inter] = client.certPem.split(/(?<=-----END CERTIFICATE-----)\n*/).filter((p) => p.includes('BEGIN')).map((p) => new X509Certificate(p));
+    expect(leaf.subject).toBe('CN=bob\nO=Example');
+    expect(leaf.verify(inter.publicKey)).toBe(true);
+    expect(inter.verify(new X509Certificate(root.certPem).publicKey)).toBe(true);
+  });
+
   it('tlsSecret base64-encodes the PEM into a kubernetes.io/tls Secret', async () => {
     const cert = await selfSigned(['a.com']);
     const secret = tlsSecret('site', cert);

@@ -5,6 +5,7 @@ import * as x509 from '@peculiar/x509';
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY = 86_400_000;
 
 export interface TestCertificate {
   certPem: string;
@@ -26,38 +27,80 @@ export async function selfSigned(names: string[], days = 30): Promise<TestCertif
   return { certPem: cert.toString('pem'), keyPem: await exportKey(keys.privateKey) };
 }
 
-/** A certificate authority that can issue leaf certificates, for chains verified against its PEM. */
-export async function certificateAuthority(name = 'Portico Test CA'): Promise<TestCertificate & { issue(names: string[], commonName?: string): Promise<TestCertificate> }> {
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+/**
+ * A certificate authority for tests: server leaves (`issue`), client certificates (`issueClient`) and intermediate
+ * CAs (`issueIntermediate`), so tests can build `leaf ← intermediate ← root` chains. A leaf's `certPem` holds the leaf
+ * followed by any intermediates, as a TLS peer sends them; trust the root's `certPem`.
+ */
+export interface TestAuthority extends TestCertificate {
+  /** A server certificate covering `names` (SANs), with `commonName` as its subject CN (default: the first name). */
+  issue(names: string[], commonName?: string): Promise<TestCertificate>;
+  /** A client certificate with `subject` as its distinguished name (`CN=alice, O=Example`, or JSON for odd values). */
+  issueClient(subject: string | x509.JsonName): Promise<TestCertificate>;
+  /** A CA signed by this one; what it issues carries it as an intermediate. */
+  issueIntermediate(name: string): Promise<TestAuthority>;
+}
+
+export async function certificateAuthority(name = 'Portico Test CA'): Promise<TestAuthority> {
+  const keys = await generateKeys();
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: `CN=${name}`,
     notBefore: new Date(Date.now() - 60_000),
-    notAfter: new Date(Date.now() + 30 * 86_400_000),
+    notAfter: new Date(Date.now() + 30 * DAY),
     keys,
     signingAlgorithm: ALG,
-    extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
+    extensions: caExtensions(),
   });
+  return authority(ca, keys, '');
+}
+
+async function authority(cert: x509.X509Certificate, keys: webcrypto.CryptoKeyPair, chainPem: string): Promise<TestAuthority> {
+  const sign = async (subject: string | x509.JsonName, extensions: x509.Extension[]) => {
+    const leafKeys = await generateKeys();
+    const leaf = await x509.X509CertificateGenerator.create({
+      serialNumber: serial(),
+      subject,
+      issuer: cert.subject,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 30 * DAY),
+      publicKey: leafKeys.publicKey,
+      signingKey: keys.privateKey,
+      signingAlgorithm: ALG,
+      extensions,
+    });
+    return { leaf, leafKeys };
+  };
   return {
-    certPem: ca.toString('pem'),
+    certPem: cert.toString('pem') + '\n',
     keyPem: await exportKey(keys.privateKey),
-    /** A leaf covering `names` (SANs), with `commonName` as its subject CN (default: the first name). */
-    async issue(names: string[], commonName = names[0]) {
-      const leafKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-      const leaf = await x509.X509CertificateGenerator.create({
-        serialNumber: serial(),
-        subject: `CN=${commonName}`,
-        issuer: ca.subject,
-        notBefore: new Date(Date.now() - 60_000),
-        notAfter: new Date(Date.now() + 30 * 86_400_000),
-        publicKey: leafKeys.publicKey,
-        signingKey: keys.privateKey,
-        signingAlgorithm: ALG,
-        extensions: [new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: 'dns' as const, value })))],
-      });
-      return { certPem: leaf.toString('pem'), keyPem: await exportKey(leafKeys.privateKey) };
+    async issue(names, commonName = names[0]) {
+      const { leaf, leafKeys } = await sign(`CN=${commonName}`, [new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: 'dns' as const, value })))]);
+      return { certPem: leaf.toString('pem') + '\n' + chainPem, keyPem: await exportKey(leafKeys.privateKey) };
+    },
+    async issueClient(subject) {
+      const { leaf, leafKeys } = await sign(subject, [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+      ]);
+      return { certPem: leaf.toString('pem') + '\n' + chainPem, keyPem: await exportKey(leafKeys.privateKey) };
+    },
+    async issueIntermediate(subName) {
+      const { leaf, leafKeys } = await sign(`CN=${subName}`, caExtensions());
+      return authority(leaf, leafKeys, leaf.toString('pem') + '\n' + chainPem);
     },
   };
+}
+
+function caExtensions(): x509.Extension[] {
+  return [
+    new x509.BasicConstraintsExtension(true, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+  ];
+}
+
+async function generateKeys(): Promise<webcrypto.CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
 }
 
 async function exportKey(key: webcrypto.CryptoKey): Promise<string> {

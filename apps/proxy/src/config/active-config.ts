@@ -40,6 +40,6 @@ export function buildActiveConfig(table: RoutingTable, upstreams: UpstreamRegist
   const hasTlsHosts = table.virtualHosts.some((v) => v.tls !== undefined);
   // Never throws: a certificate that fails to load degrades its hosts to the default certificate.
   const secureContexts = buildSecureContexts(table.certificates, previous?.secureContexts, logger);
-  const clusters = upstreams.rebuild(table.clusters);
+  const clusters = upstreams.rebuild(table.clusters, table.certificates, logger);
   return { generation: table.generation, table, index, rewrites, clusters, secureContexts, hasTlsHosts };
 }

@@ -1,17 +1,27 @@
 import type http from 'node:http';
-import http2 from 'node:http2';
+import type http2 from 'node:http2';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
+import type { GlobalPassthrough } from '@portico/model';
+import type { ActiveConfig } from '../config/active-config.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { Logger } from '../observability/logger.js';
-import type { ProxyMetrics, TlsHandshakeErrorReason } from '../observability/metrics.js';
+import type { ClientCertRejectionReason, ProxyMetrics, TlsHandshakeErrorReason } from '../observability/metrics.js';
+import { globalPassthroughVerdict, claimedByHost } from '../passthrough/global-passthrough.js';
 import type { PassthroughRelay } from '../passthrough/relay.js';
+import { serverNameOf } from '../routing/http-policy.js';
 import type { ClientRequest, ClientResponse } from '../routing/http-proxy.js';
+import { certificateFor, defaultCertificateOf } from '../tls/certificate-choice.js';
+import { clientPolicy, type ClientPolicy } from '../tls/client-auth-policy.js';
+import { ClientAuthServers } from '../tls/client-auth-servers.js';
+import { checkClientCertificate, handshakeRejectionReason, stampClientCertSubject } from '../tls/client-verification.js';
 import { DEFAULT_MAX_CLIENT_HELLO_BYTES } from '../tls/client-hello.js';
 import { readClientHello } from '../tls/read-client-hello.js';
 import type { PemPair } from '../tls/default-certificate.js';
-import { clientErrorHandler, http1ServerOptions, type ListenerLimits } from './http.js';
+import type { BuiltContext } from '../tls/secure-contexts.js';
+import { createTerminatingServer, replaceDefaultCertificate, type SniCallback } from '../tls/terminating-server.js';
+import { clientErrorHandler, type ListenerLimits } from './http.js';
 
 export interface TlsListenerDeps {
   store: ConfigStore;
@@ -19,7 +29,10 @@ export interface TlsListenerDeps {
   logger: Logger;
   limits: ListenerLimits;
   clientHelloTimeoutMs: number;
-  /** Served without SNI, for names no TLS host claims, and for hosts whose certificate is missing or broken. */
+  /**
+   * Served without SNI, for names no TLS host claims, and for hosts whose certificate is missing or broken, unless
+   * the table names a default certificate of its own (`tlsSettings.defaultCertificateId`).
+   */
   defaultCertificate: PemPair;
   defaultContext: tls.SecureContext;
   passthrough: PassthroughRelay;
@@ -41,9 +54,14 @@ function clientHelloErrorReason(error: string): TlsHandshakeErrorReason {
 
 /**
  * The TLS port. Every connection starts in plain TCP: its ClientHello is read (without consuming it) and the SNI,
- * looked up in the table current at that moment, decides whether the connection is relayed as raw TCP to a
- * passthrough host's backend or handed to the terminating server. The decision is per connection, so a new table
- * applies to new connections and never to established ones.
+ * looked up in the table current at that moment, decides what happens to it:
+ * - a passthrough host: relayed as raw TCP to the host's backend;
+ * - a name no host claims, with global passthrough on: relayed to `<SNI>:<upstreamPort>` if the allow-list has the
+ *   name, else closed;
+ * - a host that requires client certificates: terminated by the server for its policy (see ClientAuthServers);
+ * - anything else: terminated by the server that asks no client certificate.
+ * The decision is per connection, so a new table applies to new connections and never to established ones. With
+ * `tlsSettings.enabled` false, new connections are closed on accept.
  *
  * Termination is an HTTP/2 server that also speaks HTTP/1.1 (ALPN h2, http/1.1); both reach the same request
  * handler as the plain listener, with X-Forwarded-Proto https.
@@ -51,51 +69,42 @@ function clientHelloErrorReason(error: string): TlsHandshakeErrorReason {
 export class TlsListener {
   /** The listening socket; bind it with `listen()`. */
   readonly server: net.Server;
-  private readonly terminator: http2.Http2SecureServer;
+  /** Terminates hosts that do not ask for client certificates. */
+  private readonly plain: http2.Http2SecureServer;
+  private readonly clientAuthServers: ClientAuthServers;
+  /** The proxy's own default certificate (option or generated). */
+  private readonly fallbackCertificate: BuiltContext;
+  /** The certificate the plain server's default context holds now: what a handshake without SNI gets. */
+  private plainDefault: BuiltContext;
+  /** The table the last connection was routed by; a new one is the cue to close unused client-auth servers. */
+  private routedBy: ActiveConfig | null = null;
+  /** Set by stopAccepting: a ClientHello that completes during shutdown closes its connection. */
+  private stopping = false;
   /** Raw sockets from accept until close, and the TLS sockets wrapping terminated ones, for shutdown. */
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
 
   constructor(private readonly deps: TlsListenerDeps) {
-    const { limits, logger, metrics } = deps;
     // allowHalfOpen: a passthrough relay must pass a client's FIN on rather than answer it with its own.
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
-    this.terminator = http2.createSecureServer({
-      // HTTP/1.1 over TLS gets the plain listener's parser strictness and timeouts (Node applies these options
-      // to allowHTTP1 connections; @types/node does not list them).
-      ...(http1ServerOptions(limits) as object),
-      allowHTTP1: true,
-      ALPNProtocols: ['h2', 'http/1.1'],
-      // No SNI at all: these are used (SNICallback is not called).
-      cert: deps.defaultCertificate.certPem,
-      key: deps.defaultCertificate.keyPem,
-      SNICallback: (serverName, cb) => cb(null, this.contextFor(serverName)),
-      handshakeTimeout: deps.clientHelloTimeoutMs,
-      maxHeaderListPairs: limits.maxHeadersCount + 4, // + the pseudo-headers
-      settings: { maxHeaderListSize: limits.maxHeaderSize },
-    });
-    // Node enforces the HTTP/1.1 headers/request timeouts from a connection list it sets up on 'listening'. This
-    // server never listens (connections are handed to it), so the event is emitted here; close() stops the check.
-    this.terminator.emit('listening');
-    this.terminator.setTimeout(limits.socketIdleTimeoutMs);
-    (this.terminator as unknown as { maxHeadersCount: number }).maxHeadersCount = limits.maxHeadersCount;
-    this.terminator.on('clientError', clientErrorHandler(logger));
-    this.terminator.on('request', deps.request);
-    this.terminator.on('upgrade', deps.upgrade);
-    this.terminator.on('session', (session: http2.ServerHttp2Session) => {
-      this.sessions.add(session);
-      session.once('close', () => this.sessions.delete(session));
-    });
-    this.terminator.on('secureConnection', (socket: tls.TLSSocket) => this.track(socket));
-    this.terminator.on('tlsClientError', (err: NodeJS.ErrnoException) => {
-      metrics.tlsHandshakeErrors.inc({ reason: 'tls_handshake' });
-      logger.debug({ code: err.code, err: err.message }, 'TLS handshake failed');
-    });
+    this.fallbackCertificate = { ...deps.defaultCertificate, context: deps.defaultContext };
+    this.plainDefault = this.fallbackCertificate;
+    const chooseCertificate = (serverName: string): BuiltContext => certificateFor(deps.store.current, serverName, this.fallbackCertificate);
+    this.plain = this.createServer(undefined, (serverName, cb) => cb(null, chooseCertificate(serverName).context));
+    this.clientAuthServers = new ClientAuthServers(
+      (policy, SNICallback) => this.createServer(policy, SNICallback),
+      chooseCertificate,
+      () => deps.store.current,
+      deps.logger,
+    );
   }
 
   /** Stops accepting; established connections are left to `drain()` and `destroyAll()`. */
   stopAccepting(): Promise<void> {
-    this.terminator.close(); // not listening: this only stops the HTTP/1.1 timeout checks (see the constructor)
+    this.stopping = true;
+    // The terminating servers never listen: closing them only stops their HTTP/1.1 timeout checks.
+    this.plain.close();
+    this.clientAuthServers.closeAll();
     return new Promise((resolve) => (this.server.listening ? this.server.close(() => resolve()) : resolve()));
   }
 
@@ -111,15 +120,41 @@ export class TlsListener {
     this.deps.passthrough.destroyAll();
   }
 
-  /** The certificate for an SNI, from the table current at handshake time. */
-  private contextFor(serverName: string): tls.SecureContext {
-    const config = this.deps.store.current;
-    const governing = config?.index.tlsHost(serverName)?.tls;
-    if (config && governing?.mode === 'terminate' && governing.certificateId !== null) {
-      const built = config.secureContexts.get(governing.certificateId);
-      if (built) return built.context;
+  /** A terminating server wired to the proxy's request handling; with `policy`, one that requires client certificates. */
+  private createServer(policy: ClientPolicy | undefined, SNICallback: SniCallback): http2.Http2SecureServer {
+    const { deps } = this;
+    const server = createTerminatingServer({
+      limits: deps.limits,
+      handshakeTimeoutMs: deps.clientHelloTimeoutMs,
+      certificate: this.fallbackCertificate,
+      SNICallback,
+      clientAuth: policy,
+    });
+    server.on('clientError', clientErrorHandler(deps.logger));
+    server.on('session', (session: http2.ServerHttp2Session) => {
+      this.sessions.add(session);
+      session.once('close', () => this.sessions.delete(session));
+    });
+    server.on('secureConnection', (socket: tls.TLSSocket) => this.track(socket));
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => this.handshakeFailed(err, socket, policy));
+    if (!policy) {
+      server.on('request', deps.request);
+      server.on('upgrade', deps.upgrade);
+      return server;
     }
-    return this.deps.defaultContext;
+    // After Node's own listener (HTTP/1.1 parser or HTTP/2 session set up, neither reading before the next tick),
+    // so a refused connection is destroyed before any request on it is read.
+    server.on('secureConnection', (socket: tls.TLSSocket) => this.checkClient(socket, policy));
+    const { request, upgrade } = deps;
+    server.on('request', (req: ClientRequest, res: ClientResponse) => {
+      stampClientCertSubject(req);
+      request(req, res);
+    });
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      stampClientCertSubject(req);
+      upgrade(req, socket, head);
+    });
+    return server;
   }
 
   private track(socket: net.Socket): void {
@@ -129,26 +164,107 @@ export class TlsListener {
 
   private accept(socket: net.Socket): void {
     socket.on('error', ignoreError);
+    if (this.deps.store.current?.table.tlsSettings.enabled === false) {
+      // TLS is turned off: new connections are closed at once, established ones are left alone.
+      this.deps.metrics.tlsConnectionsRefused.inc({ reason: 'tls_disabled' });
+      socket.destroy();
+      return;
+    }
     this.track(socket);
     readClientHello(socket, { timeoutMs: this.deps.clientHelloTimeoutMs, maxBytes: DEFAULT_MAX_CLIENT_HELLO_BYTES }).then(
       (result) => {
         if ('error' in result) return this.reject(socket, result.error);
-        if (socket.destroyed) return;
-        const config = this.deps.store.current;
-        const governing = config?.index.tlsHost(result.hello.serverName);
-        if (config && governing?.tls?.mode === 'passthrough') {
-          this.deps.passthrough.relay(socket, result.buffered, config, governing.host, governing.tls.clusterId);
-          return;
-        }
-        // Terminate: give the bytes back and let node:tls read them as if nothing had happened.
-        socket.unshift(result.buffered);
-        this.terminator.emit('connection', socket);
+        if (!socket.destroyed) this.route(socket, result.hello.serverName, result.buffered);
       },
       (err: Error) => {
         this.deps.logger.error({ err: err.message }, 'reading a ClientHello failed unexpectedly');
         socket.destroy();
       },
     );
+  }
+
+  /** Decides, from the SNI and the current table, who handles a connection whose ClientHello has been read. */
+  private route(socket: net.Socket, serverName: string | null, buffered: Buffer): void {
+    if (this.stopping) return void socket.destroy();
+    const config = this.deps.store.current;
+    if (config !== this.routedBy) {
+      this.routedBy = config;
+      this.clientAuthServers.prune();
+    }
+    const governing = config?.index.tlsHost(serverName);
+    const hostTls = governing?.tls;
+    if (config && hostTls?.mode === 'passthrough') {
+      return this.deps.passthrough.relay(socket, buffered, config, governing!.host, hostTls.clusterId);
+    }
+    const global = config?.table.tlsSettings.globalPassthrough;
+    if (global && !governing && !(serverName && claimedByHost(config!.index, serverName))) {
+      return this.passThroughGlobally(socket, buffered, global, serverName);
+    }
+    if (hostTls?.mode === 'terminate' && hostTls.clientAuth) {
+      const server = this.clientAuthServers.take(clientPolicy(hostTls.clientAuth), socket);
+      if (!server) return this.refuseClient(socket, governing!.host, 'invalid_ca');
+      return this.terminate(server, socket, buffered);
+    }
+    this.syncPlainDefault(config);
+    this.terminate(this.plain, socket, buffered);
+  }
+
+  /** Gives the bytes back and lets node:tls read them as if nothing had happened. */
+  private terminate(server: http2.Http2SecureServer, socket: net.Socket, buffered: Buffer): void {
+    socket.unshift(buffered);
+    server.emit('connection', socket);
+  }
+
+  /**
+   * Keeps the plain server's default context (the certificate for handshakes without SNI, for which SNICallback is
+   * not called) on the table's default certificate. Replaced only when that changes, so a handshake costs a compare.
+   */
+  private syncPlainDefault(config: ActiveConfig | null): void {
+    const wanted = defaultCertificateOf(config, this.fallbackCertificate);
+    if (wanted === this.plainDefault) return;
+    try {
+      replaceDefaultCertificate(this.plain, wanted);
+    } catch (err) {
+      this.deps.logger.error({ err: (err as Error).message }, 'could not switch the default certificate; keeping the previous one');
+    }
+    this.plainDefault = wanted; // also on failure: not retried on every connection
+  }
+
+  private passThroughGlobally(socket: net.Socket, buffered: Buffer, settings: GlobalPassthrough, serverName: string | null): void {
+    const verdict = globalPassthroughVerdict(settings, serverName);
+    if (verdict.action === 'relay') return this.deps.passthrough.relayToName(socket, buffered, verdict.name, verdict.port, verdict.pattern);
+    this.deps.metrics.passthroughRefused.inc({ reason: verdict.reason });
+    // The name is client input, but readClientHello only accepts host-name characters, so it is safe to log.
+    this.deps.logger.info({ serverName, reason: verdict.reason }, 'global passthrough: name not allowed; closing the connection');
+    socket.destroy();
+  }
+
+  /** After the handshake on a client-auth server: what Node cannot check (depth), then the connection proceeds. */
+  private checkClient(socket: tls.TLSSocket, policy: ClientPolicy): void {
+    const reason = checkClientCertificate(socket, policy);
+    if (reason !== null) this.refuseClient(socket, this.hostLabel(socket), reason);
+  }
+
+  private refuseClient(socket: net.Socket, host: string, reason: ClientCertRejectionReason): void {
+    this.deps.metrics.clientCertRejections.inc({ host, reason });
+    this.deps.logger.debug({ host, reason, remoteAddress: socket.remoteAddress }, 'client certificate refused; closing the connection');
+    socket.destroy();
+  }
+
+  private handshakeFailed(err: NodeJS.ErrnoException, socket: tls.TLSSocket, policy: ClientPolicy | undefined): void {
+    const reason = policy ? handshakeRejectionReason(err, socket) : null;
+    if (reason !== null) {
+      this.deps.metrics.clientCertRejections.inc({ host: this.hostLabel(socket), reason });
+      this.deps.logger.debug({ code: err.code, authorizationError: socket.authorizationError, reason }, 'client certificate refused in the handshake');
+      return;
+    }
+    this.deps.metrics.tlsHandshakeErrors.inc({ reason: 'tls_handshake' });
+    this.deps.logger.debug({ code: err.code, err: err.message }, 'TLS handshake failed');
+  }
+
+  /** The metric label for a terminated connection: its SNI's host in the current table (bounded by the table). */
+  private hostLabel(socket: tls.TLSSocket): string {
+    return this.deps.store.current?.index.tlsHost(serverNameOf(socket))?.host ?? 'unknown';
   }
 
   private reject(socket: net.Socket, error: string): void {

@@ -3,7 +3,18 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 /** Why a connection on the TLS port ended before TLS was established; a closed set, so bounded label values. */
 export type TlsHandshakeErrorReason = 'client_hello_timeout' | 'client_hello_invalid' | 'client_hello_closed' | 'tls_handshake';
 
-export type UpstreamErrorReason = 'refused' | 'reset' | 'timeout' | 'no_endpoints';
+/** tls_verify: the upstream's certificate failed verification (chain or name); tls: TLS to the upstream failed otherwise. */
+export type UpstreamErrorReason = 'refused' | 'reset' | 'timeout' | 'no_endpoints' | 'tls_verify' | 'tls';
+
+/**
+ * Why a connection to a host that requires a client certificate was refused: none sent, not chaining to the host's
+ * CAs (or otherwise failing verification), more issuers than the policy's verify depth, a chain whose depth could
+ * not be established, or a policy whose CA bundle does not load.
+ */
+export type ClientCertRejectionReason = 'no_certificate' | 'untrusted' | 'depth' | 'chain_unknown' | 'invalid_ca';
+
+/** Why global passthrough closed a connection instead of relaying it. */
+export type PassthroughRefusedReason = 'no_sni' | 'not_allowed';
 
 /**
  * The proxy's Prometheus metrics, on a Registry of their own so several proxies in one process (tests) do not collide.
@@ -65,6 +76,27 @@ export class ProxyMetrics {
   readonly tlsHandshakeErrors = new Counter({
     name: 'portico_tls_handshake_errors_total',
     help: 'Connections on the TLS port closed before TLS was established: ClientHello timeout, invalid ClientHello, closed early, or a failed TLS handshake.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly clientCertRejections = new Counter({
+    name: 'portico_client_cert_rejections_total',
+    help: 'Connections to hosts that require a client certificate, refused by reason (see ClientCertRejectionReason).',
+    labelNames: ['host', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly passthroughRefused = new Counter({
+    name: 'portico_passthrough_refused_total',
+    help: 'Connections global passthrough closed: no SNI, or a name not on the allow-list.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tlsConnectionsRefused = new Counter({
+    name: 'portico_tls_connections_refused_total',
+    help: 'Connections the TLS port closed on accept by configuration (reason tls_disabled: TLS is turned off).',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

@@ -10,6 +10,22 @@ interface Relayed {
   readonly upstream: net.Socket;
 }
 
+/** Where a relay goes, and its labels. */
+interface RelayTarget {
+  /** An endpoint address, or a DNS name (global passthrough). */
+  readonly address: string;
+  readonly port: number;
+  /** `address:port`, for logs. */
+  readonly key: string;
+  /** The passthrough metrics' host label: a table host name, or a global passthrough allow-list entry. */
+  readonly host: string;
+  /** The upstream error metric's cluster label. */
+  readonly cluster: string;
+}
+
+/** Upstream errors of global passthrough relays are counted under this cluster label (there is no cluster). */
+export const GLOBAL_PASSTHROUGH_CLUSTER = 'global-passthrough';
+
 /**
  * After one side has closed cleanly, how long the other may take to flush what is queued for it and close in turn
  * before it is cut: a peer that never closes its half must not hold the relay open.
@@ -21,9 +37,10 @@ function onLingerTimeout(this: net.Socket): void {
 }
 
 /**
- * Relays a TLS connection for a passthrough host as raw TCP to an endpoint of the host's cluster: the proxy never
- * sees the plaintext and the client sees the backend's own certificate. The connection belongs to the generation it
- * was routed by only for the endpoint choice; a later table does not touch it.
+ * Relays a TLS connection as raw TCP: for a passthrough host to an endpoint of the host's cluster, for global
+ * passthrough to `<SNI>:<upstreamPort>`. The proxy never sees the plaintext and the client sees the backend's own
+ * certificate. The connection belongs to the generation it was routed by only for the endpoint choice; a later
+ * table does not touch it.
  */
 export class PassthroughRelay {
   private readonly live = new Set<Relayed>();
@@ -54,9 +71,22 @@ export class PassthroughRelay {
       client.destroy();
       return;
     }
-    this.metrics.passthroughConnections.inc({ host });
     endpoint.inFlight++;
-    const upstream = net.connect({ host: endpoint.address, port: endpoint.port, noDelay: true, allowHalfOpen: true });
+    this.pipe(client, buffered, { address: endpoint.address, port: endpoint.port, key: endpoint.key, host, cluster: clusterId }, () => endpoint.inFlight--);
+  }
+
+  /**
+   * Global passthrough: relays to `<name>:<port>`, the name resolved by DNS like any client would (the SNI, already
+   * checked against the allow-list). `pattern` is the allow-list entry that matched, the metric label.
+   */
+  relayToName(client: net.Socket, buffered: Buffer, name: string, port: number, pattern: string): void {
+    this.pipe(client, buffered, { address: name, port, key: `${name}:${port}`, host: pattern, cluster: GLOBAL_PASSTHROUGH_CLUSTER }, undefined);
+  }
+
+  private pipe(client: net.Socket, buffered: Buffer, target: RelayTarget, onClosed: (() => void) | undefined): void {
+    const { host, cluster: clusterId } = target;
+    this.metrics.passthroughConnections.inc({ host });
+    const upstream = net.connect({ host: target.address, port: target.port, noDelay: true, allowHalfOpen: true });
     const relayed: Relayed = { client, upstream };
     this.live.add(relayed);
     let connected = false;
@@ -71,7 +101,7 @@ export class PassthroughRelay {
       // Both have closed once this has run twice.
       if (++closed < 2) return;
       this.live.delete(relayed);
-      endpoint.inFlight--;
+      onClosed?.();
       this.metrics.passthroughBytes.inc({ host, direction: 'client_to_upstream' }, upstream.bytesWritten);
       this.metrics.passthroughBytes.inc({ host, direction: 'upstream_to_client' }, client.bytesWritten);
     };
@@ -86,7 +116,7 @@ export class PassthroughRelay {
     });
     upstream.on('error', (err: NodeJS.ErrnoException) => {
       if (!connected) this.metrics.upstreamError(clusterId, upstreamFailureReason(err));
-      this.logger.debug({ host, upstream: endpoint.key, err: err.message, connected }, 'passthrough upstream error');
+      this.logger.debug({ host, upstream: target.key, err: err.message, connected }, 'passthrough upstream error');
     });
     client.on('error', (err) => this.logger.debug({ host, err: err.message }, 'passthrough client error'));
     client.once('close', (hadError: boolean) => {

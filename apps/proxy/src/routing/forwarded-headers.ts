@@ -13,8 +13,18 @@ const HOP_BY_HOP = new Set([
   'proxy-authorization',
 ]);
 
-/** Headers a client could use to spoof what the proxy states about the connection; always overwritten. */
-const PROXY_SET = new Set(['x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port']);
+/** Headers a client could use to spoof what the proxy states about the connection; always overwritten or removed. */
+const PROXY_SET = new Set(['x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-client-cert-subject']);
+
+/**
+ * Where the TLS listener puts the verified client certificate's subject (RFC 4514) on a request's headers object.
+ * A symbol, so no client can send it and header iteration never sees it; upstreamRequestHeaders turns it into
+ * X-Client-Cert-Subject, and only it, so the header exists upstream exactly when the proxy verified a certificate.
+ */
+export const CLIENT_CERT_SUBJECT: unique symbol = Symbol('portico.clientCertSubject');
+
+/** Request headers as the listeners hand them on: what the client sent, plus what the proxy verified. */
+type ReceivedHeaders = IncomingHttpHeaders & { [CLIENT_CERT_SUBJECT]?: string };
 
 /** Headers listed in a `Connection` header are hop-by-hop too (RFC 9110 §7.6.1). */
 function connectionTokens(connection: string | string[] | undefined): Set<string> | null {
@@ -50,10 +60,12 @@ export interface ForwardingFacts {
 }
 
 /**
- * The headers sent upstream: end-to-end headers as the client sent them (Host included), plus X-Forwarded-*.
- * For an upgrade, `Upgrade` and `Connection: Upgrade` are kept since they are the point of the request.
+ * The headers sent upstream: end-to-end headers as the client sent them (Host included), plus X-Forwarded-*, and
+ * X-Client-Cert-Subject when the connection presented a verified client certificate (any copy a client sent is
+ * dropped, on every listener). For an upgrade, `Upgrade` and `Connection: Upgrade` are kept since they are the
+ * point of the request.
  */
-export function upstreamRequestHeaders(headers: IncomingHttpHeaders, facts: ForwardingFacts, upgrade: boolean): OutgoingHttpHeaders {
+export function upstreamRequestHeaders(headers: ReceivedHeaders, facts: ForwardingFacts, upgrade: boolean): OutgoingHttpHeaders {
   const out = stripHopByHop(headers);
   // HTTP/2 carries the host in :authority (RFC 9113 §8.3.1); the HTTP/1.1 upstream needs it as Host.
   const authority = headers[':authority'];
@@ -64,6 +76,8 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, facts: Forw
   out['x-forwarded-proto'] = facts.proto;
   if (out.host !== undefined) out['x-forwarded-host'] = out.host;
   if (facts.localPort !== undefined) out['x-forwarded-port'] = String(facts.localPort);
+  const clientCertSubject = headers[CLIENT_CERT_SUBJECT];
+  if (clientCertSubject !== undefined) out['x-client-cert-subject'] = clientCertSubject;
   if (upgrade && headers.upgrade) {
     out.upgrade = headers.upgrade;
     out.connection = 'Upgrade';

@@ -1,5 +1,6 @@
 import { normalizeHost } from '@portico/matcher';
 import type { ActiveConfig } from '../config/active-config.js';
+import { clientPolicyKeyOf } from '../tls/client-auth-policy.js';
 import { splitRequestTarget } from './request-target.js';
 
 /** Route label for requests answered by a host's http policy (metrics and access log). */
@@ -40,16 +41,26 @@ export function plainHttpVerdict(config: ActiveConfig, url: string, hostHeader: 
 
 /**
  * On a terminated TLS connection, a request may name a host other than the SNI (HTTP/2 connection reuse across
- * names a certificate covers, or a deliberate mismatch). A passthrough host must never be served from a connection
- * the proxy terminated for another host: its traffic belongs to its backend's TLS. Such a request gets 421
- * Misdirected Request (RFC 9110 §15.5.20), which tells the client to retry on a connection of its own.
- * A request for the connection's own SNI host is served even if that host has since become passthrough: a new
- * table applies to new connections, not to established ones.
+ * names a certificate covers, or a deliberate mismatch). It is served only if the host it names is under the same
+ * client policy as the connection's SNI host; otherwise it gets 421 Misdirected Request (RFC 9110 §15.5.20), which
+ * tells the client to retry on a connection of its own:
+ * - a passthrough host is never served from a connection the proxy terminated for another host: its traffic
+ *   belongs to its backend's TLS;
+ * - a host that requires a client certificate is never served from a connection opened for a host with another
+ *   policy (none, other CAs, another depth), which would skip its verification (SNI of a host without mTLS,
+ *   `Host:` of one with it); and the reverse, so a verified subject only goes to hosts that asked for one.
+ * Policies compare by value (trusted CAs and depth), so hosts sharing a policy share connections.
+ *
+ * Both hosts are looked up in the current table. A request for the connection's own SNI host is always served, even
+ * if that host's settings changed since: a new table applies to new connections, not to established ones.
  */
 export function isMisdirected(config: ActiveConfig, host: string | undefined, serverName: string | null | undefined): boolean {
   if (!config.hasTlsHosts) return false;
   const governing = config.index.tlsHost(host);
-  return governing?.tls?.mode === 'passthrough' && governing !== config.index.tlsHost(serverName);
+  const connection = config.index.tlsHost(serverName);
+  if (governing === connection) return false;
+  if (governing?.tls?.mode === 'passthrough') return true;
+  return clientPolicyKeyOf(governing) !== clientPolicyKeyOf(connection);
 }
 
 /** The SNI a terminated connection was opened with (TLSSocket.servername; false or undefined without SNI). */

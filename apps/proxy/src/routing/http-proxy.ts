@@ -1,10 +1,18 @@
 import http from 'node:http';
 import type http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
-import type { UpstreamEndpoint } from '../upstream/upstream-registry.js';
-import { clientIpOf, requestHost, stripHopByHop, upstreamRequestHeaders } from './forwarded-headers.js';
+import {
+  classifyUpstreamError,
+  logUpstreamTlsFailure,
+  UPSTREAM_TLS_UNUSABLE_MESSAGE,
+  upstreamFailureMessage,
+  upstreamFailureStatus,
+} from '../upstream/upstream-errors.js';
+import type { H2Endpoint, Http1Endpoint } from '../upstream/upstream-registry.js';
+import { clientIpOf, requestHost, stripHopByHop, upstreamRequestHeaders, type ForwardingFacts } from './forwarded-headers.js';
+import { endsStream, h2RequestHeaders, relayTrailers, respondWithoutBody, wasRefused } from './h2-forward.js';
 import { HTTP_POLICY_ROUTE, isMisdirected, plainHttpVerdict, serverNameOf } from './http-policy.js';
-import { NO_CONFIG_MESSAGE, NO_ENDPOINTS_MESSAGE, upstreamFailureReason, type ProxyContext } from './proxy-context.js';
+import { NO_CONFIG_MESSAGE, NO_ENDPOINTS_MESSAGE, type ProxyContext } from './proxy-context.js';
 import { UNMATCHED, resolveRoute } from './resolve-route.js';
 
 const EXCHANGE = Symbol('portico.exchange');
@@ -23,6 +31,9 @@ function writeHead(res: ClientResponse, status: number, headers: http.OutgoingHt
 }
 type Carrier = { [EXCHANGE]?: Exchange };
 
+/** The upstream side of an exchange: an HTTP/1.1 request, or a stream on an HTTP/2 session. */
+type UpstreamRequest = http.ClientRequest | http2.ClientHttp2Stream;
+
 /**
  * One client request and its upstream counterpart. Event handlers are module-level functions that find their
  * exchange through a symbol on the emitter, so a request costs one object rather than a set of closures.
@@ -34,8 +45,8 @@ class Exchange {
   hostLabel = UNMATCHED;
   routeId = UNMATCHED;
   clusterId: string | null = null;
-  endpoint: UpstreamEndpoint | null = null;
-  upstreamRequest: http.ClientRequest | null = null;
+  endpoint: Http1Endpoint | H2Endpoint | null = null;
+  upstreamRequest: UpstreamRequest | null = null;
   timer: NodeJS.Timeout | undefined;
   bytes = 0;
   timedOut = false;
@@ -65,7 +76,7 @@ class Exchange {
     writeHead(this.res, 308, { location, 'content-length': 0 });
     this.res.end();
   }
-  forward(endpoint: UpstreamEndpoint, upstreamPath: string): void {
+  forward(endpoint: Http1Endpoint | H2Endpoint, upstreamPath: string): void {
     this.endpoint = endpoint;
     endpoint.inFlight++;
     this.upstreamPath = upstreamPath;
@@ -73,12 +84,18 @@ class Exchange {
     this.send();
   }
 
-  private send(): void {
+  private forwardingFacts(): ForwardingFacts {
     const { req, ctx } = this;
+    return { clientIp: this.clientIp, localPort: ctx.listenerPort ?? req.socket.localPort, proto: ctx.proto };
+  }
+
+  private send(): void {
     const endpoint = this.endpoint!;
-    const localPort = ctx.listenerPort ?? req.socket.localPort;
-    const headers = upstreamRequestHeaders(req.headers, { clientIp: this.clientIp, localPort, proto: ctx.proto }, false);
+    if (endpoint.kind === 'h2') return this.sendH2(endpoint);
+    const { req } = this;
+    const headers = upstreamRequestHeaders(req.headers, this.forwardingFacts(), false);
     const upstream = http.request({
+      protocol: endpoint.protocol,
       host: endpoint.address,
       port: endpoint.port,
       method: req.method,
@@ -101,15 +118,39 @@ class Exchange {
     }
   }
 
+  /** As `send`, on a stream of the endpoint's HTTP/2 session (h2c, or h2 over TLS). */
+  private sendH2(endpoint: H2Endpoint): void {
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = endpoint.origin.request(h2RequestHeaders(this.req, this.upstreamPath, this.forwardingFacts()));
+    } catch (err) {
+      // Headers HTTP/2 cannot carry, or a session destroyed under our feet: nothing reached the upstream.
+      this.upstreamRequest = null;
+      this.release();
+      this.answerFailure(err as NodeJS.ErrnoException);
+      return;
+    }
+    (stream as Carrier)[EXCHANGE] = this;
+    this.upstreamRequest = stream;
+    stream.on('response', onH2Response);
+    stream.on('trailers', onH2Trailers);
+    stream.on('error', onUpstreamError);
+    stream.on('close', onUpstreamClose);
+    stream.on('finish', onUpstreamRequestSent);
+    if (this.retried) stream.end();
+    else this.req.pipe(stream);
+  }
+
   /**
-   * A pooled connection can be closed by the upstream just as it is reused; that request never reached the
-   * application, so a bodiless idempotent request is sent once more on a fresh attempt rather than failed.
+   * A request that provably never reached the application is sent once more rather than failed, if it is bodiless
+   * and idempotent: over HTTP/1.1, a pooled connection the upstream closed just as it was reused; over HTTP/2, a
+   * stream the upstream refused (REFUSED_STREAM, or above the last stream its GOAWAY accepted).
    */
-  private shouldRetry(upstream: http.ClientRequest): boolean {
+  private shouldRetry(upstream: UpstreamRequest): boolean {
     const { req } = this;
     return (
       !this.retried &&
-      upstream.reusedSocket &&
+      ('reusedSocket' in upstream ? upstream.reusedSocket : wasRefused(upstream)) &&
       !this.res.headersSent &&
       (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') &&
       req.headers['content-length'] === undefined &&
@@ -129,7 +170,24 @@ class Exchange {
     upstreamResponse.pipe(res);
   }
 
-  upstreamFailed(upstream: http.ClientRequest, err: NodeJS.ErrnoException): void {
+  /**
+   * An HTTP/2 upstream answered. A HEADERS frame that ends the stream is relayed as one that ends the client's
+   * stream too, which is what keeps a gRPC trailers-only status (an error with no messages) a status.
+   */
+  upstreamRespondedH2(stream: http2.ClientHttp2Stream, headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader, flags: number): void {
+    clearTimeout(this.timer);
+    const status = headers[':status'] ?? 502;
+    if (endsStream(flags)) {
+      respondWithoutBody(this.res, status, stripHopByHop(headers));
+      stream.resume(); // nothing to read, but the stream closes (and releases its endpoint) once its end is read
+      return;
+    }
+    writeHead(this.res, status, stripHopByHop(headers));
+    stream.on('data', onUpstreamData);
+    stream.pipe(this.res);
+  }
+
+  upstreamFailed(upstream: UpstreamRequest, err: NodeJS.ErrnoException): void {
     if (upstream !== this.upstreamRequest || this.timedOut) return; // superseded by a retry, or already answered 504
     if (this.shouldRetry(upstream)) {
       this.retried = true;
@@ -137,10 +195,17 @@ class Exchange {
       return;
     }
     clearTimeout(this.timer);
-    const reason = upstreamFailureReason(err);
+    this.answerFailure(err);
+  }
+
+  /** 502 (504 for a connect timeout) with the reason counted and, for TLS, logged; mid-response, cut the client. */
+  private answerFailure(err: NodeJS.ErrnoException): void {
+    const reason = classifyUpstreamError(err);
+    const clusterId = this.clusterId ?? UNMATCHED;
+    if (reason === 'tls_verify' || reason === 'tls') logUpstreamTlsFailure(this.ctx.logger, clusterId, this.endpoint?.key ?? UNMATCHED, err);
     if (!this.res.headersSent) {
-      this.ctx.metrics.upstreamError(this.clusterId ?? UNMATCHED, reason);
-      this.replyLocally(502, `Bad Gateway: upstream ${reason === 'refused' ? 'refused the connection' : 'closed the connection'}`);
+      this.ctx.metrics.upstreamError(clusterId, reason);
+      this.replyLocally(upstreamFailureStatus(reason), upstreamFailureMessage(reason));
     } else {
       this.res.destroy(err);
     }
@@ -192,14 +257,21 @@ function exchangeOf(emitter: object): Exchange {
 function onUpstreamResponse(this: http.ClientRequest, upstreamResponse: http.IncomingMessage): void {
   exchangeOf(this).upstreamResponded(upstreamResponse);
 }
-function onUpstreamError(this: http.ClientRequest, err: NodeJS.ErrnoException): void {
+function onH2Response(this: http2.ClientHttp2Stream, headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader, flags: number): void {
+  exchangeOf(this).upstreamRespondedH2(this, headers, flags);
+}
+function onH2Trailers(this: http2.ClientHttp2Stream, trailers: http2.IncomingHttpHeaders): void {
+  // Emitted before the stream's end, so before pipe() ends the client response that sends them.
+  relayTrailers(exchangeOf(this).res as http.ServerResponse, trailers);
+}
+function onUpstreamError(this: UpstreamRequest, err: NodeJS.ErrnoException): void {
   exchangeOf(this).upstreamFailed(this, err);
 }
-function onUpstreamClose(this: http.ClientRequest): void {
+function onUpstreamClose(this: UpstreamRequest): void {
   const exchange = exchangeOf(this);
   if (exchange.upstreamRequest === this) exchange.release();
 }
-function onUpstreamRequestSent(this: http.ClientRequest): void {
+function onUpstreamRequestSent(this: UpstreamRequest): void {
   // The timeout covers waiting for response headers; restart it once the body is sent so a slow upload is not a 504.
   const exchange = exchangeOf(this);
   if (exchange.timer && !exchange.timedOut && !exchange.res.headersSent) exchange.timer.refresh();
@@ -207,7 +279,7 @@ function onUpstreamRequestSent(this: http.ClientRequest): void {
 function onUpstreamTimeout(exchange: Exchange): void {
   exchange.upstreamTimedOut();
 }
-function onUpstreamData(this: http.IncomingMessage, chunk: Buffer): void {
+function onUpstreamData(this: http.IncomingMessage | http2.ClientHttp2Stream, chunk: Buffer): void {
   exchangeOf(this).bytes += chunk.length;
 }
 function onUpstreamBodyError(this: http.IncomingMessage, err: Error): void {
@@ -257,10 +329,15 @@ export function createRequestHandler(ctx: ProxyContext): (req: ClientRequest, re
       if (resolution.clusterId !== null) ctx.metrics.upstreamError(resolution.clusterId, 'no_endpoints');
       return exchange.replyLocally(resolution.status, resolution.reason);
     }
-    exchange.clusterId = resolution.cluster.id;
-    const endpoint = resolution.cluster.balancer.pick(exchange.clientIp);
+    const { cluster } = resolution;
+    exchange.clusterId = cluster.id;
+    if (cluster.tls !== null && cluster.tls.error !== null) {
+      ctx.metrics.upstreamError(cluster.id, 'tls');
+      return exchange.replyLocally(502, UPSTREAM_TLS_UNUSABLE_MESSAGE);
+    }
+    const endpoint = cluster.balancer.pick(exchange.clientIp);
     if (!endpoint) {
-      ctx.metrics.upstreamError(resolution.cluster.id, 'no_endpoints');
+      ctx.metrics.upstreamError(cluster.id, 'no_endpoints');
       return exchange.replyLocally(503, NO_ENDPOINTS_MESSAGE);
     }
     exchange.forward(endpoint, resolution.upstreamPath);

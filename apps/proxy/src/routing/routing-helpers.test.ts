@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientIpOf, stripHopByHop, upstreamRequestHeaders } from './forwarded-headers.js';
+import { CLIENT_CERT_SUBJECT, clientIpOf, stripHopByHop, upstreamRequestHeaders } from './forwarded-headers.js';
 import { splitRequestTarget } from './request-target.js';
 import { applyRewrite, compileRewrite } from './rewrite.js';
 
@@ -81,6 +81,13 @@ describe('forwarded headers', () => {
     expect(Object.keys(out).filter((h) => h.startsWith(':'))).toEqual([]);
     expect(out).toMatchObject({ host: 'a.example.com:8443', 'x-forwarded-host': 'a.example.com:8443', 'x-forwarded-proto': 'https', accept: '*/*' });
   });
+  it('sends X-Client-Cert-Subject only from what the proxy verified, never a client\'s copy', () => {
+    const facts = { clientIp: '1.2.3.4', localPort: 8443, proto: 'https' as const };
+    expect(upstreamRequestHeaders({ 'x-client-cert-subject': 'CN=admin' }, facts, false)).not.toHaveProperty('x-client-cert-subject');
+    const verified = upstreamRequestHeaders({ 'x-client-cert-subject': 'CN=admin', [CLIENT_CERT_SUBJECT]: 'CN=alice,O=Example' }, facts, true);
+    expect(verified['x-client-cert-subject']).toBe('CN=alice,O=Example');
+  });
+
   it('unmaps IPv4-mapped IPv6 client addresses', () => {
     expect(clientIpOf('::ffff:127.0.0.1')).toBe('127.0.0.1');
     expect(clientIpOf('::1')).toBe('::1');

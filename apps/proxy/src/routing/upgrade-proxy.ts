@@ -1,9 +1,17 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { clientIpOf, stripHopByHop, upstreamRequestHeaders } from './forwarded-headers.js';
-import { NO_CONFIG_MESSAGE, NO_ENDPOINTS_MESSAGE, upstreamFailureReason, type ProxyContext } from './proxy-context.js';
+import {
+  classifyUpstreamError,
+  logUpstreamTlsFailure,
+  UPSTREAM_TLS_UNUSABLE_MESSAGE,
+  upstreamFailureMessage,
+  upstreamFailureStatus,
+} from '../upstream/upstream-errors.js';
+import { NO_CONFIG_MESSAGE, NO_ENDPOINTS_MESSAGE, type ProxyContext } from './proxy-context.js';
 import { HTTP_POLICY_ROUTE, isMisdirected, plainHttpVerdict, serverNameOf } from './http-policy.js';
 import { resolveRoute } from './resolve-route.js';
 
@@ -97,8 +105,17 @@ export function createUpgradeHandler(ctx: ProxyContext, tunnels: Set<Duplex>): (
       if (clusterId !== null) ctx.metrics.upstreamError(clusterId, 'no_endpoints');
       return fail(resolution.status, resolution.reason);
     }
-    clusterId = resolution.cluster.id;
-    const endpoint = resolution.cluster.balancer.pick(clientIp);
+    const { cluster } = resolution;
+    clusterId = cluster.id;
+    if (cluster.protocol === 'h2') {
+      // HTTP/1.1 Upgrade cannot be carried on HTTP/2, and an h2 (gRPC) upstream may not speak HTTP/1.1 at all.
+      return fail(501, 'Not Implemented: upgrades to an HTTP/2 (gRPC) upstream are not supported');
+    }
+    if (cluster.tls !== null && cluster.tls.error !== null) {
+      ctx.metrics.upstreamError(clusterId, 'tls');
+      return fail(502, UPSTREAM_TLS_UNUSABLE_MESSAGE);
+    }
+    const endpoint = cluster.balancer.pick(clientIp);
     if (!endpoint) {
       ctx.metrics.upstreamError(clusterId, 'no_endpoints');
       return fail(503, NO_ENDPOINTS_MESSAGE);
@@ -108,8 +125,10 @@ export function createUpgradeHandler(ctx: ProxyContext, tunnels: Set<Duplex>): (
     socket.once('close', () => endpoint.inFlight--);
 
     const headers = upstreamRequestHeaders(req.headers, { clientIp, localPort: ctx.listenerPort ?? req.socket.localPort, proto: ctx.proto }, true);
-    // A fresh connection, not the keep-alive pool: the socket becomes the tunnel and never returns to a pool.
-    const upstream = http.request({ host: endpoint.address, port: endpoint.port, method: req.method, path: resolution.upstreamPath, headers, agent: false });
+    // A fresh connection, not the keep-alive pool: the socket becomes the tunnel and never returns to a pool. A TLS
+    // upstream gets the cluster's TLS parameters (SNI, CA, verification, client certificate) as the pool would.
+    const options: https.RequestOptions = { host: endpoint.address, port: endpoint.port, method: req.method, path: resolution.upstreamPath, headers, agent: false };
+    const upstream = cluster.tls ? https.request({ ...cluster.tls.connect, ...options }) : http.request(options);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -155,9 +174,10 @@ export function createUpgradeHandler(ctx: ProxyContext, tunnels: Set<Duplex>): (
       clearTimeout(timer);
       if (timedOut) return; // the 504 is already on its way
       if (status !== 0) return void socket.destroy();
-      const reason = upstreamFailureReason(err);
+      const reason = classifyUpstreamError(err);
+      if (reason === 'tls_verify' || reason === 'tls') logUpstreamTlsFailure(ctx.logger, clusterId ?? 'none', endpoint.key, err);
       ctx.metrics.upstreamError(clusterId ?? 'none', reason);
-      fail(502, `Bad Gateway: upstream ${reason === 'refused' ? 'refused the connection' : 'closed the connection'}`);
+      fail(upstreamFailureStatus(reason), upstreamFailureMessage(reason));
     });
     upstream.end();
   };

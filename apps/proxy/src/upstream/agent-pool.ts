@@ -1,25 +1,32 @@
 import http from 'node:http';
+import https from 'node:https';
+import type tls from 'node:tls';
 
 /** Idle upstream sockets close before a typical upstream's own keep-alive timeout (Node: 5 s) to avoid reuse races. */
 const FREE_SOCKET_TIMEOUT_MS = 4_000;
 const RETIRE_SWEEP_MS = 1_000;
 
 /**
- * One keep-alive `http.Agent` per upstream endpoint (`address:port`), shared by every cluster that lists the
- * endpoint and reused across configuration generations, so a config swap never costs a reconnect.
- * Endpoints that leave the table are retired: their agent is destroyed once no request is using it any more.
+ * One keep-alive agent per upstream endpoint, shared by every cluster that lists the endpoint and reused across
+ * configuration generations, so a config swap never costs a reconnect. Plain endpoints are keyed `address:port` and
+ * get an `http.Agent`; TLS endpoints are keyed by the endpoint and the TLS parameters' fingerprint and get an
+ * `https.Agent` carrying those parameters, so changed parameters (a rotated CA or client certificate) get a new
+ * agent while unchanged ones keep their connections and TLS sessions.
+ * Keys that leave the table are retired: their agent is destroyed once no request is using it any more.
  */
 export class AgentPool {
   private readonly agents = new Map<string, http.Agent>();
   private readonly retiring = new Map<string, http.Agent>();
   private sweepTimer: NodeJS.Timeout | undefined;
 
-  acquire(key: string): http.Agent {
+  /** `tlsOptions` must be the same for every call with the same key (the key includes their fingerprint). */
+  acquire(key: string, tlsOptions?: Readonly<tls.ConnectionOptions>): http.Agent {
     let agent = this.agents.get(key) ?? this.retiring.get(key);
     if (agent) {
       this.retiring.delete(key);
     } else {
-      agent = new http.Agent({ keepAlive: true, timeout: FREE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' });
+      const options = { keepAlive: true, timeout: FREE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' } as const;
+      agent = tlsOptions ? new https.Agent({ ...options, ...tlsOptions }) : new http.Agent(options);
     }
     this.agents.set(key, agent);
     return agent;

@@ -40,8 +40,13 @@ export function certificate(id: string, pem: { certPem: string; keyPem: string }
   return { id, certPem: pem.certPem, keyPem: pem.keyPem, dnsNames, notAfter: new Date(Date.now() + 86_400_000).toISOString() };
 }
 
-export function terminate(certificateId: string | null, httpPolicy: 'redirect' | 'reject' | 'allow' = 'redirect'): NonNullable<VirtualHost['tls']> {
-  return { mode: 'terminate', certificateId, httpPolicy };
+/** A terminated host; with `clientAuth`, one that requires client certificates from those CAs. */
+export function terminate(
+  certificateId: string | null,
+  httpPolicy: 'redirect' | 'reject' | 'allow' = 'redirect',
+  clientAuth?: { caPem: string; verifyDepth: number },
+): NonNullable<VirtualHost['tls']> {
+  return { mode: 'terminate', certificateId, httpPolicy, ...(clientAuth ? { clientAuth } : {}) };
 }
 
 export function passthrough(clusterId: string, httpPolicy: 'redirect' | 'reject' | 'allow' = 'redirect'): NonNullable<VirtualHost['tls']> {

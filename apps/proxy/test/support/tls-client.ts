@@ -77,3 +77,55 @@ export async function startDribbler(targetPort: number, dribbleBytes = 4096): Pr
       }),
   };
 }
+
+/** An HTTP/1.1 exchange over TLS that may be refused: the response, or how the connection ended without one. */
+export type TlsAttempt = { status: number; headers: string; body: string } | { refused: string };
+
+export interface TlsRequestOptions {
+  /** Host header; default the SNI. */
+  host?: string;
+  path?: string;
+  /** Extra request header lines, e.g. `{ 'x-client-cert-subject': 'forged' }`. */
+  headers?: Record<string, string>;
+  /** Client certificate (leaf first, then intermediates) and its key. */
+  cert?: string;
+  key?: string;
+}
+
+/**
+ * Connects to 127.0.0.1:port with `servername` as SNI, sends one GET as soon as the client's handshake completes
+ * and reads the response. With TLS 1.3 a client finishes its handshake before the server has checked its
+ * certificate, so a refused client certificate shows up here as an alert or a close instead of a response.
+ */
+export function tlsRequest(port: number, servername: string | undefined, options: TlsRequestOptions = {}): Promise<TlsAttempt> {
+  const { host = servername ?? '127.0.0.1', path = '/', headers = {}, cert, key } = options;
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false, cert, key, ALPNProtocols: ['http/1.1'] });
+    let data = Buffer.alloc(0);
+    let settled = false;
+    const finish = (result: TlsAttempt): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish({ refused: 'timeout' }), 5_000);
+    socket.once('secureConnect', () => {
+      let head = `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n`;
+      for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+      socket.write(head + '\r\n');
+    });
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      const end = data.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      const head = data.subarray(0, end).toString('latin1');
+      const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+      if (data.length < end + 4 + length) return;
+      finish({ status: Number(head.split(' ')[1]), headers: head, body: data.subarray(end + 4, end + 4 + length).toString() });
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => finish({ refused: err.code ?? err.message }));
+    socket.once('close', () => finish({ refused: 'closed' }));
+  });
+}

@@ -1,0 +1,111 @@
+import type { Logger } from '../observability/logger.js';
+
+/** Why an upstream could not be reached or broke off, before any response: a closed set of metric label values. */
+export type UpstreamFailureReason = 'refused' | 'reset' | 'timeout' | 'tls_verify' | 'tls';
+
+/**
+ * OpenSSL's certificate verification results (X509_V_ERR_* as Node names them) and Node's own name check: the
+ * upstream's certificate was refused (wrong CA, wrong name, expired...), as opposed to TLS failing some other way.
+ */
+const VERIFY_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_CRL',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CRL_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CRL_NOT_YET_VALID',
+  'CRL_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'ERROR_IN_CRL_LAST_UPDATE_FIELD',
+  'ERROR_IN_CRL_NEXT_UPDATE_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * The error code that explains a failure. HTTP/2 streams opened while their session was still connecting fail with
+ * a generic "pending stream canceled" error whose `cause` is the connection's real error.
+ */
+export function failureCode(err: NodeJS.ErrnoException): string | undefined {
+  const cause = err.cause as NodeJS.ErrnoException | undefined;
+  if (err.code === 'ERR_HTTP2_STREAM_CANCEL' && cause && typeof cause.code === 'string') return cause.code;
+  return err.code;
+}
+
+export function classifyUpstreamError(err: NodeJS.ErrnoException): UpstreamFailureReason {
+  const code = failureCode(err);
+  if (code === undefined) return 'reset';
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'ETIMEDOUT') return 'timeout';
+  if (VERIFY_CODES.has(code)) return 'tls_verify';
+  // ERR_SSL_* are OpenSSL failures (handshake alerts such as "certificate required", a peer that is not speaking
+  // TLS); ERR_TLS_* are Node's (handshake timeout, renegotiation...).
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.startsWith('ERR_OSSL_')) return 'tls';
+  return 'reset';
+}
+
+/** For a cluster whose TLS settings do not load (see UpstreamTlsTarget.error). */
+export const UPSTREAM_TLS_UNUSABLE_MESSAGE = 'Bad Gateway: the TLS settings for this upstream do not load';
+
+export function upstreamFailureStatus(reason: UpstreamFailureReason): 502 | 504 {
+  return reason === 'timeout' ? 504 : 502;
+}
+
+export function upstreamFailureMessage(reason: UpstreamFailureReason): string {
+  switch (reason) {
+    case 'refused':
+      return 'Bad Gateway: upstream refused the connection';
+    case 'timeout':
+      return 'Gateway Timeout: could not connect to the upstream in time';
+    case 'tls_verify':
+      return 'Bad Gateway: the upstream certificate failed verification';
+    case 'tls':
+      return 'Bad Gateway: TLS with the upstream failed';
+    default:
+      return 'Bad Gateway: upstream closed the connection';
+  }
+}
+
+const TLS_LOG_INTERVAL_MS = 10_000;
+const lastTlsLog = new WeakMap<Logger, Map<string, { at: number; suppressed: number }>>();
+
+/**
+ * Says why TLS to an upstream failed: the error code and OpenSSL's or Node's message, which name certificates and
+ * routines but never key material. A misconfigured CA fails every request, so each cluster and code is logged at
+ * most once per interval, with the number of failures left out since.
+ */
+export function logUpstreamTlsFailure(logger: Logger, clusterId: string, upstream: string, err: NodeJS.ErrnoException): void {
+  const code = failureCode(err) ?? 'unknown';
+  let byKey = lastTlsLog.get(logger);
+  if (!byKey) lastTlsLog.set(logger, (byKey = new Map()));
+  if (byKey.size > 1_000) byKey.clear(); // cluster ids come and go with tables; keep this bounded
+  const key = `${clusterId}\u0000${code}`;
+  const now = Date.now();
+  const last = byKey.get(key);
+  if (last && now - last.at < TLS_LOG_INTERVAL_MS) {
+    last.suppressed++;
+    return;
+  }
+  byKey.set(key, { at: now, suppressed: 0 });
+  const cause = err.code === 'ERR_HTTP2_STREAM_CANCEL' ? (err.cause as Error | undefined) : undefined;
+  logger.warn(
+    { clusterId, upstream, code, err: (cause ?? err).message, suppressedSinceLast: last?.suppressed ?? 0 },
+    'TLS to the upstream failed',
+  );
+}
