@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -78,6 +79,27 @@ describe('TLS on the shared port', () => {
     const table = JSON.stringify(await stack.admin('/api/v1/routes'));
     expect(table).toContain('secure.example.com');
     expect(table).not.toContain('PRIVATE KEY');
+  });
+
+  it('toggling passthrough off changes new connections within a second and leaves an open passthrough connection working', async () => {
+    // An HTTP/1.1 keep-alive conversation straight with the backend, through the passthrough relay.
+    const open = connect({ host: '127.0.0.1', port: stack.proxy.httpsPort, servername: 'pass.example.com', ca: ca.certPem });
+    await new Promise<void>((resolve, reject) => open.once('secureConnect', () => resolve()).once('error', reject));
+    const ask = () =>
+      new Promise<string>((resolve) => {
+        open.once('data', (d) => resolve(String(d)));
+        open.write('GET /hi HTTP/1.1\r\nHost: pass.example.com\r\n\r\n');
+      });
+    expect(await ask()).toContain('Hi, there!');
+    const started = Date.now();
+    await stack.write('pass.yaml', ingress('pass', [{ host: 'pass.example.com', paths: [{ path: '/', service: 'web' }] }], { annotations: { 'portico.dev/ssl-passthrough': 'false' } }));
+    await eventually(async () => expect((await presentedCertificate(stack.proxy.httpsPort, 'pass.example.com')).subjectCN).not.toBe('pass.example.com'));
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(open.getPeerCertificate().subject.CN).toBe('pass.example.com');
+    expect(await ask()).toContain('Hi, there!');
+    open.destroy();
+    await stack.write('pass.yaml', ingress('pass', [{ host: 'pass.example.com', paths: [{ path: '/', service: 'tlsweb' }] }], { annotations: { 'portico.dev/ssl-passthrough': 'true' } }));
+    expect((await presentedCertificate(stack.proxy.httpsPort, 'pass.example.com')).subjectCN).toBe('pass.example.com');
   });
 
   it('a rotated Secret is served on the next handshake, with no restart', async () => {
