@@ -4,3 +4,4 @@ export { SETTING_KEYS } from './settings.js';
 export { A as ANNOTATIONS } from './annotations.js';
 export { parseBoolean } from './booleans.js';
 export { isNamePattern, parseObjectRef } from './references.js';
+export { ClassSelector } from './classes.js';
