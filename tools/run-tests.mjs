@@ -5,21 +5,29 @@ import { existsSync, globSync, readFileSync, rmSync } from 'node:fs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-function ensureChromium() {
-  if (existsSync(CHROMIUM)) return;
+/** Debian packages the end-to-end suites drive as real clients: a browser, and kubectl against the emulator. */
+const TOOLS = [
+  { binary: CHROMIUM, packages: ['chromium'], what: 'Chromium (browser tests; or set CHROMIUM_PATH)' },
+  { binary: '/usr/bin/kubectl', packages: ['kubectl'], what: 'kubectl (Kubernetes e2e and deploy/ tests)' },
+];
+
+function ensureTools() {
+  const missing = TOOLS.filter((t) => !existsSync(t.binary));
+  if (missing.length === 0) return;
+  const packages = missing.flatMap((t) => t.packages);
   if (process.getuid?.() !== 0) {
-    console.error(`Chromium is missing: run "sudo apt-get update && sudo apt-get install -y chromium" (or set CHROMIUM_PATH), then npm test again.`);
+    console.error(`Missing ${missing.map((t) => t.what).join(' and ')}: run "sudo apt-get update && sudo apt-get install -y ${packages.join(' ')}", then npm test again.`);
     process.exit(1);
   }
-  console.log('Installing Debian chromium for the browser tests…');
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'chromium']]) {
+  console.log(`Installing ${packages.join(', ')} from Debian for the end-to-end tests…`);
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', ...packages]]) {
     const r = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
 }
 
 const targets = process.argv.slice(2).length ? process.argv.slice(2) : ['build', 'test', 'e2e'];
-if (targets.includes('e2e')) ensureChromium();
+if (targets.includes('e2e')) ensureTools();
 
 const reports = () => globSync('{apps/*,libs/*,e2e}/test-results/{vitest,playwright}.json');
 for (const f of reports()) rmSync(f); // Nx restores cached reports; stale ones must not count.
