@@ -1,2 +1,3 @@
 export * from './certificates.js';
 export * from './grpc-greeter.js';
+export * from './kube-emulator/index.js';
