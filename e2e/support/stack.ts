@@ -1,35 +1,57 @@
-import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startApi, type ApiHandle } from '@portico/api';
+import { startApi, type ApiHandle, type ApiOptions } from '@portico/api';
 import { startEchoServer, type EchoServer } from '@portico/api/demo';
 import { startProxy, type ProxyHandle, type ProxyOptions } from '@portico/proxy';
+import type { KubeEmulator } from '@portico/testing';
 import { eventually, get, type RequestOptions } from './http-client.js';
+import { EmulatedCluster, ManifestDirectory, type ObjectStore, type SourceKind } from './stores.js';
+
+export { SOURCES, type SourceKind } from './stores.js';
 
 const ADMIN_TOKEN = 'e2e-admin-token';
 const PROXY_TOKEN = 'e2e-proxy-token';
 
 /**
- * The whole product in one test process, as `npm start` runs it: a manifests directory, the real API (file store,
- * compiler, delivery) and the real proxy subscribed to it, all on 127.0.0.1 with free ports.
+ * The whole product in one test process, as `npm start` runs it: a source of objects (a manifests directory, or the
+ * Kubernetes API server emulator read through the real client-node), the real API (source, compiler, delivery) and
+ * the real proxy subscribed to it, all on 127.0.0.1 with free ports.
  */
 export class Stack {
   private readonly echoes: EchoServer[] = [];
   api!: ApiHandle;
   proxy!: ProxyHandle;
 
-  private constructor(readonly dir: string, readonly stateDir: string) {}
+  private constructor(
+    private readonly store: ObjectStore,
+    readonly stateDir: string,
+  ) {}
 
-  static async start(files: Record<string, string>, proxyOptions: Partial<ProxyOptions> = {}): Promise<Stack> {
-    const dir = await mkdtemp(join(tmpdir(), 'portico-manifests-'));
+  static async start(
+    files: Record<string, string>,
+    proxyOptions: Partial<ProxyOptions> = {},
+    options: { source?: SourceKind; api?: Partial<ApiOptions> } = {},
+  ): Promise<Stack> {
+    const store = options.source === 'kubernetes' ? await EmulatedCluster.create() : await ManifestDirectory.create();
     const stateDir = await mkdtemp(join(tmpdir(), 'portico-proxy-state-'));
-    const stack = new Stack(dir, stateDir);
-    for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
-    stack.api = await startApi({ manifests: dir, port: 0, bind: '127.0.0.1', adminToken: ADMIN_TOKEN, proxyToken: PROXY_TOKEN, webDir: null, logLevel: 'warn' });
+    const stack = new Stack(store, stateDir);
+    for (const [name, content] of Object.entries(files)) await store.write(name, content);
+    stack.api = await stack.startApi(options.api);
     stack.proxy = await stack.startProxy(proxyOptions);
     await stack.settled();
     return stack;
+  }
+
+  /** The emulated cluster, when the source is Kubernetes (for fault injection and kubectl). */
+  get cluster(): KubeEmulator | undefined {
+    return this.store instanceof EmulatedCluster ? this.store.emulator : undefined;
+  }
+
+  /** An API instance on this stack's source (a second one plays another replica). */
+  startApi(options: Partial<ApiOptions> = {}): Promise<ApiHandle> {
+    return startApi({ ...this.store.apiOptions(), port: 0, bind: '127.0.0.1', adminToken: ADMIN_TOKEN, proxyToken: PROXY_TOKEN, webDir: null, logLevel: 'warn', ...options });
   }
 
   startProxy(options: Partial<ProxyOptions> = {}): Promise<ProxyHandle> {
@@ -63,13 +85,13 @@ export class Stack {
   /** Writes (or replaces) a manifest file and waits until the proxy serves whatever it changed. */
   async write(name: string, content: string): Promise<void> {
     const before = this.api.generation();
-    await writeFile(join(this.dir, name), content);
+    await this.store.write(name, content);
     await this.settledAfter(before);
   }
 
   async remove(name: string): Promise<void> {
     const before = this.api.generation();
-    await unlink(join(this.dir, name));
+    await this.store.remove(name);
     await this.settledAfter(before);
   }
 
@@ -107,7 +129,7 @@ export class Stack {
     await this.proxy?.close();
     await this.api?.close();
     await Promise.all(this.echoes.map((e) => e.close()));
-    await rm(this.dir, { recursive: true, force: true });
+    await this.store.close();
     await rm(this.stateDir, { recursive: true, force: true });
   }
 }

@@ -5,6 +5,7 @@ import { DeliveryModule } from './delivery/delivery.module.js';
 import { DiagnosticsController } from './diagnostics/diagnostics.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { RoutesController } from './routes/routes.controller.js';
+import { SourceInfoController } from './source-info/source-info.controller.js';
 
 @Module({})
 export class AppModule {
@@ -12,7 +13,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot(controlPlane), DeliveryModule],
-      controllers: [HealthController, RoutesController, DiagnosticsController],
+      controllers: [HealthController, RoutesController, DiagnosticsController, SourceInfoController],
     };
   }
 }

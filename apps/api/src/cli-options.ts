@@ -1,24 +1,43 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_PORT, DEFAULT_BIND, type ApiOptions } from './config/api-options.js';
+import { publishTarget } from './cluster/cluster-runtime.js';
 import { parseTlsFlags, TLS_FLAG_OPTIONS, TLS_FLAG_USAGE } from './tls-flags.js';
 
-export const USAGE = `Usage: portico-api --manifests DIR [options]
+export const USAGE = `Usage: portico-api (--manifests DIR | --kubeconfig PATH) [options]
 
-  --manifests DIR                  directory of Kubernetes manifests (required)
+Source (exactly one; in a pod, with neither, the pod's service account is used):
+  --manifests DIR                  directory of Kubernetes manifests
+  --kubeconfig PATH                list and watch the cluster of this kubeconfig (its current context)
+
+Admin API:
   --admin-port PORT                admin HTTP port (env PORTICO_ADMIN_PORT, default ${DEFAULT_ADMIN_PORT})
   --bind ADDRESS                   listen address (default ${DEFAULT_BIND})
   --admin-token TOKEN              bearer token for /api/v1 (env PORTICO_ADMIN_TOKEN, required)
   --proxy-token TOKEN              bearer token for proxies (env PORTICO_PROXY_TOKEN, required)
-  --class-name NAME                ingress class to claim; repeatable (default portico)
-  --watch-ingress-without-class    also take Ingresses that name no class
   --web-dir DIR                    built web app to serve at / (default apps/web/dist)
   --log-level LEVEL                trace|debug|info|warn|error|silent (default info)
+
+Ingresses:
+  --class-name NAME                ingress class to claim; repeatable (default portico)
+  --watch-ingress-without-class    also take Ingresses that name no class
+
+Cluster (with --kubeconfig or in a pod):
+  --watch-namespace NS             watch only this namespace; repeatable (default: all namespaces)
+  --publish-service NS/NAME        write this Service's address into owned Ingresses' status.loadBalancer
+                                   (its load balancer's address, else its externalIPs, else its cluster IP)
+  --publish-address LIST           or write these IPs and/or host names (comma-separated) instead
+  --election-namespace NS          namespace of the portico-leader Lease (default: the pod's, else the
+                                   kubeconfig context's, else default); only the leader writes status and Events
+  --lease-duration-ms MS           leader Lease duration (default 15000)
+
+TLS:
 ${TLS_FLAG_USAGE}
   -h, --help                       show this help`;
 
 export type CliResult = { kind: 'run'; options: ApiOptions } | { kind: 'help' } | { kind: 'error'; message: string };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Flags win over environment variables. Never echoes a token back in a message. */
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
@@ -29,6 +48,12 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
       strict: true,
       options: {
         manifests: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        'watch-namespace': { type: 'string', multiple: true },
+        'publish-service': { type: 'string' },
+        'publish-address': { type: 'string' },
+        'election-namespace': { type: 'string' },
+        'lease-duration-ms': { type: 'string' },
         'admin-port': { type: 'string' },
         bind: { type: 'string' },
         'admin-token': { type: 'string' },
@@ -47,7 +72,34 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
   if (values.help) return { kind: 'help' };
 
   const problems: string[] = [];
-  if (!values.manifests) problems.push('--manifests DIR is required');
+  const inCluster = !values.manifests && !values.kubeconfig && Boolean(env.KUBERNETES_SERVICE_HOST);
+  const cluster = Boolean(values.kubeconfig) || inCluster;
+  if (values.manifests && values.kubeconfig) {
+    problems.push('--kubeconfig and --manifests are two different sources; give only one of them');
+  } else if (!values.manifests && !cluster) {
+    problems.push('--manifests DIR is required (or --kubeconfig PATH, or run in a Kubernetes pod)');
+  }
+  const clusterFlags = (['watch-namespace', 'publish-service', 'publish-address', 'election-namespace', 'lease-duration-ms'] as const).filter((flag) => values[flag] !== undefined);
+  if (values.manifests && !values.kubeconfig && clusterFlags.length) {
+    problems.push(`${clusterFlags.map((flag) => `--${flag}`).join(', ')} only apply to a cluster (--kubeconfig or in a pod), not to --manifests`);
+  }
+  for (const namespace of [...(values['watch-namespace'] ?? []), ...(values['election-namespace'] ? [values['election-namespace']] : [])]) {
+    if (!NAMESPACE.test(namespace)) problems.push(`"${namespace.slice(0, 64)}" is not a namespace name (--watch-namespace, --election-namespace)`);
+  }
+  if (values['publish-service'] && values['publish-address']) {
+    problems.push('--publish-service and --publish-address both set the published address; give only one of them');
+  } else {
+    try {
+      publishTarget(values['publish-service'], values['publish-address']);
+    } catch (error) {
+      problems.push(`--${(error as Error).message.replace(/^publishService/, 'publish-service').replace(/^publishAddress/, 'publish-address')}`);
+    }
+  }
+  let leaseDurationMs: number | undefined;
+  if (values['lease-duration-ms'] !== undefined) {
+    leaseDurationMs = Number(values['lease-duration-ms']);
+    if (!/^\d+$/.test(values['lease-duration-ms']) || leaseDurationMs < 1000) problems.push('--lease-duration-ms must be a whole number of milliseconds, at least 1000');
+  }
   const adminToken = values['admin-token'] ?? env.PORTICO_ADMIN_TOKEN;
   const proxyToken = values['proxy-token'] ?? env.PORTICO_PROXY_TOKEN;
   if (!adminToken) problems.push('an admin token is required: --admin-token or PORTICO_ADMIN_TOKEN');
@@ -64,7 +116,14 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
   return {
     kind: 'run',
     options: {
-      manifests: values.manifests as string,
+      ...(values.manifests ? { manifests: values.manifests } : {}),
+      ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+      ...(inCluster ? { inCluster: true } : {}),
+      ...(values['watch-namespace']?.length ? { watchNamespaces: values['watch-namespace'] } : {}),
+      ...(values['publish-service'] ? { publishService: values['publish-service'] } : {}),
+      ...(values['publish-address'] ? { publishAddress: values['publish-address'] } : {}),
+      ...(values['election-namespace'] ? { electionNamespace: values['election-namespace'] } : {}),
+      ...(leaseDurationMs !== undefined ? { leaseDurationMs } : {}),
       port,
       bind: values.bind ?? DEFAULT_BIND,
       adminToken: adminToken as string,

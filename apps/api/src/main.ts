@@ -14,13 +14,26 @@ if (cli.kind === 'error') {
 }
 
 // A typo in the path should stop the start, not serve an empty routing table; later disappearances are tolerated.
-const manifests = await stat(cli.options.manifests).catch(() => undefined);
-if (!manifests?.isDirectory()) {
-  console.error(`portico-api: --manifests ${cli.options.manifests} is not a directory`);
-  process.exit(2);
+if (cli.options.manifests !== undefined) {
+  const manifests = await stat(cli.options.manifests).catch(() => undefined);
+  if (!manifests?.isDirectory()) {
+    console.error(`portico-api: --manifests ${cli.options.manifests} is not a directory`);
+    process.exit(2);
+  }
+}
+if (cli.options.kubeconfig !== undefined) {
+  const kubeconfig = await stat(cli.options.kubeconfig).catch(() => undefined);
+  if (!kubeconfig?.isFile()) {
+    console.error(`portico-api: --kubeconfig ${cli.options.kubeconfig} is not a file`);
+    process.exit(2);
+  }
 }
 
-const api = await startApi(cli.options);
+const api = await startApi(cli.options).catch((error: unknown) => {
+  // e.g. a kubeconfig without a current context, or an unreadable service account token
+  console.error(`portico-api: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
 const shutDown = (): void => {
   api.close().then(
     () => process.exit(0),

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseCli } from '../src/cli-options.js';
 import { makeTempDir, waitFor } from './helpers.js';
+import { ingress, startKubeEmulator } from './kube-fixtures.js';
 
 describe('parseCli', () => {
   it('reads flags, with repeatable --class-name', () => {
@@ -62,6 +63,39 @@ describe('parseCli', () => {
   });
 });
 
+describe('parseCli: the cluster source', () => {
+  const tokens = { PORTICO_ADMIN_TOKEN: 'a', PORTICO_PROXY_TOKEN: 'p' };
+
+  it('reads --kubeconfig and the cluster flags', () => {
+    const result = parseCli(
+      ['--kubeconfig', 'kc', '--watch-namespace', 'team-a', '--watch-namespace', 'team-b', '--publish-service', 'infra/portico', '--election-namespace', 'infra', '--lease-duration-ms', '5000'],
+      tokens,
+    );
+    expect(result).toMatchObject({
+      kind: 'run',
+      options: { kubeconfig: 'kc', watchNamespaces: ['team-a', 'team-b'], publishService: 'infra/portico', electionNamespace: 'infra', leaseDurationMs: 5000 },
+    });
+    expect(result.kind === 'run' && result.options.manifests).toBeUndefined();
+    expect(parseCli(['--kubeconfig', 'kc', '--publish-address', '203.0.113.7,lb.example.com'], tokens)).toMatchObject({ kind: 'run', options: { publishAddress: '203.0.113.7,lb.example.com' } });
+  });
+
+  it('uses the pod service account in a cluster when no source is given; --manifests still wins', () => {
+    expect(parseCli([], { ...tokens, KUBERNETES_SERVICE_HOST: '10.96.0.1' })).toMatchObject({ kind: 'run', options: { inCluster: true } });
+    const files = parseCli(['--manifests', 'm'], { ...tokens, KUBERNETES_SERVICE_HOST: '10.96.0.1' });
+    expect(files).toMatchObject({ kind: 'run', options: { manifests: 'm' } });
+    expect(files.kind === 'run' && files.options.inCluster).toBeUndefined();
+  });
+
+  it('refuses two sources, and cluster flags without a cluster, with clear messages', () => {
+    expect(parseCli(['--kubeconfig', 'kc', '--manifests', 'm'], tokens)).toEqual({ kind: 'error', message: expect.stringMatching(/--kubeconfig and --manifests are two different sources; give only one/) });
+    expect(parseCli(['--manifests', 'm', '--publish-address', '203.0.113.7'], tokens)).toMatchObject({ kind: 'error', message: expect.stringMatching(/--publish-address only apply to a cluster/) });
+    expect(parseCli(['--kubeconfig', 'kc', '--publish-address', '1.2.3.4', '--publish-service', 'a/b'], tokens)).toMatchObject({ kind: 'error', message: expect.stringMatching(/give only one of them/) });
+    expect(parseCli(['--kubeconfig', 'kc', '--publish-address', 'not an address!'], tokens)).toMatchObject({ kind: 'error', message: expect.stringMatching(/--publish-address .*not valid: not an address!/) });
+    expect(parseCli(['--kubeconfig', 'kc', '--watch-namespace', 'Bad_NS'], tokens)).toMatchObject({ kind: 'error', message: expect.stringMatching(/not a namespace name/) });
+    expect(parseCli(['--kubeconfig', 'kc', '--lease-duration-ms', '10'], tokens)).toMatchObject({ kind: 'error', message: expect.stringMatching(/--lease-duration-ms/) });
+  });
+});
+
 /** The built CLI (`dist/main.js`; the Nx test target builds first). */
 describe('portico-api process', () => {
   const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -75,6 +109,32 @@ describe('portico-api process', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     return { child, exited, out: () => stdout, err: () => stderr };
   };
+
+  it('refuses --kubeconfig together with --manifests (exit 2), saying why', async () => {
+    const { exited, err } = run(['--kubeconfig', 'kc', '--manifests', '.'], { PORTICO_ADMIN_TOKEN: 'a', PORTICO_PROXY_TOKEN: 'p' });
+    expect(await exited).toBe(2);
+    expect(err()).toMatch(/portico-api: --kubeconfig and --manifests are two different sources; give only one of them/);
+  });
+
+  it('serves a cluster through --kubeconfig and exits 0 on SIGTERM', async () => {
+    const emulator = await startKubeEmulator();
+    try {
+      emulator.upsert(ingress('cli'));
+      const proc = run(['--kubeconfig', emulator.kubeconfigPath, '--admin-port', '0', '--bind', '127.0.0.1', '--settings-configmap', '', '--web-dir', '/nonexistent'], {
+        PORTICO_ADMIN_TOKEN: 'a',
+        PORTICO_PROXY_TOKEN: 'p',
+      });
+      const url = await waitFor(() => /"url":"(http:[^"]+)"/.exec(proc.out())?.[1], 'the listening log line', 10_000);
+      await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 'readiness', 10_000);
+      const table: any = await (await fetch(`${url}/api/v1/routes`, { headers: { authorization: 'Bearer a' } })).json();
+      expect(table.virtualHosts.map((host: { host: string }) => host.host)).toEqual(['cli.example']);
+      proc.child.kill('SIGTERM');
+      expect(await proc.exited).toBe(0);
+      expect(proc.out()).toMatch(/released the Lease/);
+    } finally {
+      await emulator.close();
+    }
+  });
 
   it('refuses to start without tokens, saying what is missing', async () => {
     const { exited, err } = run(['--manifests', '.']);

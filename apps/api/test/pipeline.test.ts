@@ -29,6 +29,41 @@ describe('ConfigPipeline', () => {
     expect(p.changeDetectedAt(1)).toBeTypeOf('number');
   });
 
+  it('publishes nothing when stopped before a background source has loaded', async () => {
+    class SlowSource extends FakeSource {
+      readonly loadsInBackground = true;
+      private release: (() => void) | undefined;
+      override async start(): Promise<void> {
+        await new Promise<void>((resolve) => (this.release = resolve));
+      }
+      override stop(): void {
+        this.release?.();
+      }
+    }
+    const source = new SlowSource();
+    const p = new ConfigPipeline({ source, compile: fakeCompile, compileOptions: {}, logger: silentLogger() });
+    const compiled: unknown[] = [];
+    p.onCompiled((result) => compiled.push(result));
+    const starting = p.start();
+    await p.stop();
+    await starting;
+    expect(p.isLoaded()).toBe(false);
+    expect(p.currentTable()).toBeUndefined();
+    expect(compiled).toEqual([]);
+  });
+
+  it('tells compile listeners about every compile, with the snapshot and the compiler diagnostics', async () => {
+    const source = new FakeSource();
+    source.current.ingresses = [ingress('a', [])];
+    const p = await start(source);
+    const seen: Array<{ generation: number; diagnostics: number; ingresses: number }> = [];
+    p.onCompiled(({ generation, diagnostics, snapshot }) => seen.push({ generation, diagnostics: diagnostics.length, ingresses: snapshot.ingresses.length }));
+    source.change({ services: [{ kind: 'Service', metadata: { name: 'unrelated' } }] });
+    await p.settled();
+    expect(seen).toEqual([{ generation: 1, diagnostics: 1, ingresses: 1 }]);
+    expect(p.lastCompiled()?.generation).toBe(1);
+  });
+
   it('keeps the generation when a change compiles to the same table, and bumps it when the table differs', async () => {
     const source = new FakeSource();
     const p = await start(source);

@@ -5,8 +5,24 @@ import type { CompileFunction } from '../pipeline/config-pipeline.js';
 
 /** What `startApi` and the CLI accept. */
 export interface ApiOptions {
-  /** Directory of Kubernetes manifests (the file store). */
-  manifests: string;
+  /** Directory of Kubernetes manifests (the file store). Exactly one of `manifests`, `kubeconfig`, `inCluster`. */
+  manifests?: string;
+  /** A kubeconfig file: list and watch that cluster (the Kubernetes source). */
+  kubeconfig?: string;
+  /** The Kubernetes source with the pod's service account (`KUBERNETES_SERVICE_HOST` and the mounted token). */
+  inCluster?: boolean;
+  /** Kubernetes source only: watch only these namespaces (default: all). */
+  watchNamespaces?: string[];
+  /** Kubernetes source only: `namespace/name` of the Service whose address goes into owned Ingresses' status. */
+  publishService?: string;
+  /** Kubernetes source only: IPs and/or host names (comma-separated, or a list) for owned Ingresses' status. */
+  publishAddress?: string | string[];
+  /** Kubernetes source only: namespace of the `portico-leader` Lease (default: the pod's, else the kubeconfig context's, else `default`). */
+  electionNamespace?: string;
+  /** Kubernetes source only: leader Lease duration; default 15 000 ms (tests use less). */
+  leaseDurationMs?: number;
+  /** Kubernetes source only: least time between two updates of one Event; default 60 000 ms (tests use less). */
+  eventPatchIntervalMs?: number;
   /** Admin HTTP port; 0 picks a free one. Default 9090. */
   port?: number;
   /** Address to listen on. Default `0.0.0.0`. */

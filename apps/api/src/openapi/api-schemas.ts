@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DiagnosticSchema, ProxyAckSchema, RoutingTableSchema, StreamMessageSchema } from '@portico/model';
 import type { ProxyStatus } from '../delivery/proxy-registry.js';
+import type { SourceStatus } from '../sources/config-source.js';
 
 /**
  * Response shapes of this API as zod schemas: the OpenAPI document is generated from them, and the model's own
@@ -34,8 +35,27 @@ export const ReadinessSchema = z.object({
   ready: z.boolean(),
   generation: z.number().int(),
   proxies: z.array(z.object({ id: z.string(), appliedGeneration: z.number().int().nullable(), connected: z.boolean() })),
+  isLeader: z.boolean().optional().describe('with the Kubernetes source: whether this replica writes Ingress status and Events (not part of readiness)'),
 });
 export type Readiness = z.infer<typeof ReadinessSchema>;
+
+export const SourceInfoSchema = z.object({
+  kind: z.enum(['files', 'kubernetes']),
+  location: z.string().describe('the manifests directory, or the API server URL'),
+  synced: z.boolean().describe('every watched resource has completed its first load'),
+  resources: z.array(
+    z.object({
+      resource: z.string(),
+      namespace: z.string().nullable().describe('null: all namespaces, or cluster-scoped'),
+      synced: z.boolean(),
+      objects: z.number().int(),
+      error: z.string().nullable().describe('the failure the watch is recovering from'),
+    }),
+  ),
+  secrets: z.object({ kept: z.number().int(), ignored: z.number().int().describe('Secrets no owned Ingress references: only their names are kept') }).optional(),
+  leader: z.object({ isLeader: z.boolean(), identity: z.string() }).nullable(),
+}) satisfies z.ZodType<SourceStatus & { leader: unknown }>;
+export type SourceInfoBody = z.infer<typeof SourceInfoSchema>;
 
 export const AckResultSchema = z.object({
   recorded: z.boolean().describe('false when the proxy has no open config stream'),
@@ -62,6 +82,7 @@ export const API_SCHEMAS = {
   ProxyStatus: ProxyStatusSchema,
   ProxyList: ProxyListSchema,
   Readiness: ReadinessSchema,
+  SourceInfo: SourceInfoSchema,
   Problem: ProblemSchema,
 } as const;
 export type ApiSchemaName = keyof typeof API_SCHEMAS;

@@ -15,6 +15,15 @@ export type CompileFunction = (
 
 export type TableListener = (table: RoutingTable) => void;
 
+/** One compile's inputs and findings, for what acts on the cluster (status, Events). */
+export interface CompiledSnapshot {
+  snapshot: ClusterSnapshot;
+  /** The compiler's diagnostics (without the source's own). */
+  diagnostics: Diagnostic[];
+  generation: number;
+}
+export type CompileListener = (compiled: CompiledSnapshot) => void;
+
 export interface PipelineOptions {
   source: ConfigSource;
   compile: CompileFunction;
@@ -36,13 +45,16 @@ export class ConfigPipeline {
   private readonly logger: Logger;
   private readonly compiles: CoalescingRunner;
   private readonly listeners = new Set<TableListener>();
+  private readonly compileListeners = new Set<CompileListener>();
   private readonly diagnosticLog: DiagnosticLog;
   private readonly changeTimes = new Map<number, number>();
   private table: RoutingTable | undefined;
   private tableFingerprint: string | undefined;
   private currentDiagnostics: Diagnostic[] = [];
   private unsubscribe: (() => void) | undefined;
+  private compiled: CompiledSnapshot | undefined;
   private loaded = false;
+  private stopped = false;
 
   constructor(options: PipelineOptions) {
     this.source = options.source;
@@ -59,13 +71,18 @@ export class ConfigPipeline {
   /** Starts the source and compiles its first snapshot; resolves when the first table is published. */
   async start(): Promise<void> {
     const startedAt = performance.now();
+    this.stopped = false;
     this.unsubscribe = this.source.onChange(({ detectedAt }) => void this.compiles.request(detectedAt));
     await this.source.start();
+    // A source that loads in the background may be stopped before it ever loaded: publish nothing then.
+    if (this.stopped) return;
     await this.compiles.request(startedAt);
+    if (this.stopped) return;
     this.loaded = true;
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.unsubscribe?.();
     await this.source.stop();
     await this.compiles.idle();
@@ -97,6 +114,17 @@ export class ConfigPipeline {
   onTable(listener: TableListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called after every successful compile, whether or not the table changed. */
+  onCompiled(listener: CompileListener): () => void {
+    this.compileListeners.add(listener);
+    return () => this.compileListeners.delete(listener);
+  }
+
+  /** The last compiled snapshot, if any. */
+  lastCompiled(): CompiledSnapshot | undefined {
+    return this.compiled;
   }
 
   /** Resolves when no compile is running or pending. */
@@ -145,6 +173,14 @@ export class ConfigPipeline {
       changed ? 'compiled a new routing table' : 'compiled; routing table unchanged',
     );
     if (changed && this.table) this.publish(this.table);
+    this.compiled = { snapshot, diagnostics: result.diagnostics, generation: this.generation() };
+    for (const listener of this.compileListeners) {
+      try {
+        listener(this.compiled);
+      } catch (error) {
+        this.logger.error({ err: error }, 'a compile listener failed');
+      }
+    }
   }
 
   private withLocation(diagnostic: Diagnostic): Diagnostic {

@@ -6,7 +6,7 @@ import { emptySnapshot, type ClusterSnapshot, type Diagnostic, type ObjectRef } 
 import type { Logger } from '../../logging/logger.js';
 import { CoalescingRunner } from '../../shared/coalescing-runner.js';
 import { stableJson } from '../../shared/stable-json.js';
-import type { ConfigSource, SourceChangeListener, SourceLocation } from '../config-source.js';
+import type { ConfigSource, SourceChangeListener, SourceLocation, SourceStatus } from '../config-source.js';
 import { scanManifests } from './manifest-scanner.js';
 import { buildSnapshot, objectKey } from './snapshot-builder.js';
 
@@ -91,6 +91,10 @@ export class FileStore implements ConfigSource {
   onChange(listener: SourceChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  status(): SourceStatus {
+    return { kind: 'files', location: this.root, synced: this.state.fingerprint !== '', resources: [] };
   }
 
   /** Resolves once every file event seen so far has been rescanned (for tests and orderly shutdown). */
