@@ -12,7 +12,8 @@ Source (exactly one; in a pod, with neither, the pod's service account is used):
 Admin API:
   --admin-port PORT                admin HTTP port (env PORTICO_ADMIN_PORT, default ${DEFAULT_ADMIN_PORT})
   --bind ADDRESS                   listen address (default ${DEFAULT_BIND})
-  --admin-token TOKEN              bearer token for /api/v1 (env PORTICO_ADMIN_TOKEN, required)
+  --admin-token TOKEN              bearer token that reads and changes /api/v1 (env PORTICO_ADMIN_TOKEN, required)
+  --viewer-token TOKEN             bearer token that only reads /api/v1 (env PORTICO_VIEWER_TOKEN)
   --proxy-token TOKEN              bearer token for proxies (env PORTICO_PROXY_TOKEN, required)
   --web-dir DIR                    built web app to serve at / (default apps/web/dist)
   --log-level LEVEL                trace|debug|info|warn|error|silent (default info)
@@ -57,6 +58,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
         'admin-port': { type: 'string' },
         bind: { type: 'string' },
         'admin-token': { type: 'string' },
+        'viewer-token': { type: 'string' },
         'proxy-token': { type: 'string' },
         'class-name': { type: 'string', multiple: true },
         'watch-ingress-without-class': { type: 'boolean' },
@@ -101,6 +103,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
     if (!/^\d+$/.test(values['lease-duration-ms']) || leaseDurationMs < 1000) problems.push('--lease-duration-ms must be a whole number of milliseconds, at least 1000');
   }
   const adminToken = values['admin-token'] ?? env.PORTICO_ADMIN_TOKEN;
+  const viewerToken = values['viewer-token'] ?? env.PORTICO_VIEWER_TOKEN;
   const proxyToken = values['proxy-token'] ?? env.PORTICO_PROXY_TOKEN;
   if (!adminToken) problems.push('an admin token is required: --admin-token or PORTICO_ADMIN_TOKEN');
   if (!proxyToken) problems.push('a proxy token is required: --proxy-token or PORTICO_PROXY_TOKEN');
@@ -127,6 +130,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
       port,
       bind: values.bind ?? DEFAULT_BIND,
       adminToken: adminToken as string,
+      ...(viewerToken ? { viewerToken } : {}),
       proxyToken: proxyToken as string,
       classNames: values['class-name'] ?? ['portico'],
       watchIngressWithoutClass: values['watch-ingress-without-class'] ?? false,

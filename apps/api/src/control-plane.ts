@@ -49,7 +49,7 @@ export function createControlPlane(options: ApiOptions): ControlPlane {
   }
   const pipeline = new ConfigPipeline({ source, compile: options.compile ?? compile, compileOptions, logger });
   return {
-    settings: new ApiSettings(options.adminToken, options.proxyToken, options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS),
+    settings: new ApiSettings(options.adminToken, options.proxyToken, options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS, options.viewerToken ?? null),
     logger,
     source,
     pipeline,

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { ForbiddenException, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { HttpRequest as Request } from '../shared/express-types.js';
 import { ApiSettings } from '../config/api-settings.js';
 
@@ -30,15 +30,43 @@ abstract class BearerTokenGuard implements CanActivate {
   }
 }
 
-/** Guards the admin endpoints (`--admin-token`). */
+/** Who a request acts as: the role of the token it presented. Audit entries record it. */
+export type Role = 'viewer' | 'admin';
+export const PRINCIPAL = Symbol('portico.principal');
+
+/** Reads the bearer token and answers which role it grants; 401 for none or an unknown token. */
+function roleOf(request: Request, settings: ApiSettings): Role {
+  const presented = bearerToken(request);
+  if (presented === undefined) throw new UnauthorizedException('this endpoint requires an Authorization: Bearer header with a viewer or admin token');
+  // Compare with every configured token (no early exit) so timing does not tell which one was close.
+  const admin = tokensMatch(presented, settings.adminToken);
+  const viewer = settings.viewerToken !== null && tokensMatch(presented, settings.viewerToken);
+  if (admin) return 'admin';
+  if (viewer) return 'viewer';
+  throw new UnauthorizedException('the bearer token is neither the viewer nor the admin token');
+}
+
+/** Reads under `/api/v1`: the viewer or the admin token. */
 @Injectable()
-export class AdminTokenGuard extends BearerTokenGuard {
-  protected readonly audience = 'admin';
-  constructor(private readonly settings: ApiSettings) {
-    super();
+export class ReadAccessGuard implements CanActivate {
+  constructor(private readonly settings: ApiSettings) {}
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<Request & { [PRINCIPAL]?: Role }>();
+    request[PRINCIPAL] = roleOf(request, this.settings);
+    return true;
   }
-  protected expectedToken(): string {
-    return this.settings.adminToken;
+}
+
+/** Changes under `/api/v1`: the admin token only; a viewer gets 403, an unknown token 401. */
+@Injectable()
+export class WriteAccessGuard implements CanActivate {
+  constructor(private readonly settings: ApiSettings) {}
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<Request & { [PRINCIPAL]?: Role }>();
+    const role = roleOf(request, this.settings);
+    if (role !== 'admin') throw new ForbiddenException('the viewer token can read but not change anything; use the admin token');
+    request[PRINCIPAL] = role;
+    return true;
   }
 }
 

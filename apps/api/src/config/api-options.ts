@@ -29,6 +29,8 @@ export interface ApiOptions {
   bind?: string;
   /** Bearer token for `/api/v1/*` admin endpoints. */
   adminToken: string;
+  /** Read-only bearer token for `/api/v1/*` (the dashboard's viewer role). */
+  viewerToken?: string;
   /** Bearer token proxies present on the config stream and ack endpoints. */
   proxyToken: string;
   /** Ingress class names Portico claims. Default `['portico']`. */

@@ -7,6 +7,8 @@ export class ApiSettings {
     readonly adminToken: string,
     readonly proxyToken: string,
     readonly pingIntervalMs: number,
+    /** Read-only token (`--viewer-token`); null when none is configured. */
+    readonly viewerToken: string | null = null,
   ) {}
 }
 

@@ -1,6 +1,6 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AdminTokenGuard } from '../auth/bearer-token.guard.js';
+import { ReadAccessGuard } from '../auth/bearer-token.guard.js';
 import { problemResponse, schemaRef, type DiagnosticList } from '../openapi/api-schemas.js';
 import { ADMIN_AUTH } from '../openapi/openapi-document.js';
 import { ConfigPipeline } from '../pipeline/config-pipeline.js';
@@ -8,7 +8,7 @@ import { ConfigPipeline } from '../pipeline/config-pipeline.js';
 @ApiTags('diagnostics')
 @ApiBearerAuth(ADMIN_AUTH)
 @ApiResponse(problemResponse(401, 'missing or wrong admin token'))
-@UseGuards(AdminTokenGuard)
+@UseGuards(ReadAccessGuard)
 @Controller('api/v1/diagnostics')
 export class DiagnosticsController {
   constructor(private readonly pipeline: ConfigPipeline) {}

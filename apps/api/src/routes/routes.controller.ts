@@ -1,7 +1,7 @@
 import { Controller, Get, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { redactKeys, type RoutingTable } from '@portico/model';
-import { AdminTokenGuard } from '../auth/bearer-token.guard.js';
+import { ReadAccessGuard } from '../auth/bearer-token.guard.js';
 import { problemResponse, schemaRef } from '../openapi/api-schemas.js';
 import { ADMIN_AUTH } from '../openapi/openapi-document.js';
 import { ConfigPipeline } from '../pipeline/config-pipeline.js';
@@ -9,7 +9,7 @@ import { ConfigPipeline } from '../pipeline/config-pipeline.js';
 @ApiTags('routes')
 @ApiBearerAuth(ADMIN_AUTH)
 @ApiResponse(problemResponse(401, 'missing or wrong admin token'))
-@UseGuards(AdminTokenGuard)
+@UseGuards(ReadAccessGuard)
 @Controller('api/v1/routes')
 export class RoutesController {
   constructor(private readonly pipeline: ConfigPipeline) {}

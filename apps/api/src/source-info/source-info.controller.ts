@@ -1,6 +1,6 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AdminTokenGuard } from '../auth/bearer-token.guard.js';
+import { ReadAccessGuard } from '../auth/bearer-token.guard.js';
 import { problemResponse, schemaRef, type SourceInfoBody } from '../openapi/api-schemas.js';
 import { ADMIN_AUTH } from '../openapi/openapi-document.js';
 import { SourceInfo } from './source-info.js';
@@ -8,7 +8,7 @@ import { SourceInfo } from './source-info.js';
 @ApiTags('source')
 @ApiBearerAuth(ADMIN_AUTH)
 @ApiResponse(problemResponse(401, 'missing or wrong admin token'))
-@UseGuards(AdminTokenGuard)
+@UseGuards(ReadAccessGuard)
 @Controller('api/v1/source')
 export class SourceInfoController {
   constructor(private readonly info: SourceInfo) {}
