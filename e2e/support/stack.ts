@@ -118,7 +118,16 @@ export class Stack {
     return get(this.proxy.httpPort, host, path, opts);
   }
 
-  /** An admin API call with the admin token. */
+  /** Any admin API call with the admin token; the caller reads the response. */
+  adminFetch(method: string, path: string, body?: unknown): Promise<Response> {
+    return fetch(`${this.api.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  }
+
+  /** An admin API read with the admin token. */
   async admin<T = unknown>(path: string): Promise<T> {
     const res = await fetch(`${this.api.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);

@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { DEFAULT_ADMIN_PORT, DEFAULT_BIND, type ApiHandle, type ApiOptions } from './config/api-options.js';
 import { createControlPlane, type ControlPlane } from './control-plane.js';
+import { MAX_BODY_BYTES } from './errors/body-limits.js';
 import { ProblemDetailsFilter } from './errors/problem-details.filter.js';
 import { NestPinoLogger } from './logging/nest-logger.js';
 import { setUpSwagger } from './openapi/openapi-document.js';
@@ -24,6 +25,8 @@ export async function createApp(options: ApiOptions): Promise<CreatedApp> {
     forceCloseConnections: true,
   });
   app.disable('x-powered-by');
+  // Admin writes carry whole objects (an Ingress, a TLS Secret): up to 1 MiB, and merge patches are JSON too.
+  app.useBodyParser('json', { limit: MAX_BODY_BYTES, type: ['application/json', 'application/merge-patch+json', 'application/*+json'] });
   app.useGlobalFilters(new ProblemDetailsFilter(controlPlane.logger));
   setUpSwagger(app);
   const webDir = options.webDir === undefined ? DEFAULT_WEB_DIR : options.webDir;

@@ -17,6 +17,7 @@ Admin API:
   --proxy-token TOKEN              bearer token for proxies (env PORTICO_PROXY_TOKEN, required)
   --web-dir DIR                    built web app to serve at / (default apps/web/dist)
   --log-level LEVEL                trace|debug|info|warn|error|silent (default info)
+  --cert-expiry-warning-days N     CertificateExpiring diagnostics this many days ahead (env PORTICO_CERT_EXPIRY_WARNING_DAYS, default 21)
 
 Ingresses:
   --class-name NAME                ingress class to claim; repeatable (default portico)
@@ -64,6 +65,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
         'watch-ingress-without-class': { type: 'boolean' },
         'web-dir': { type: 'string' },
         'log-level': { type: 'string' },
+        'cert-expiry-warning-days': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...TLS_FLAG_OPTIONS,
       },
@@ -114,6 +116,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const tlsFlags = parseTlsFlags(values, env);
   problems.push(...tlsFlags.problems);
+  const warningDaysText = values['cert-expiry-warning-days'] ?? env.PORTICO_CERT_EXPIRY_WARNING_DAYS;
+  const certExpiryWarningDays = warningDaysText === undefined ? undefined : Number(warningDaysText);
+  if (warningDaysText !== undefined && (!/^\d{1,4}$/.test(warningDaysText) || certExpiryWarningDays! > 3650)) {
+    problems.push(`--cert-expiry-warning-days must be a whole number of days (0-3650), got "${warningDaysText.slice(0, 16)}"`);
+  }
   if (problems.length > 0) return { kind: 'error', message: problems.join('\n') };
 
   return {
@@ -138,6 +145,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
       logLevel: logLevel as (typeof LOG_LEVELS)[number],
       tls: tlsFlags.tls,
       settingsConfigMap: tlsFlags.settingsConfigMap,
+      ...(certExpiryWarningDays !== undefined ? { certExpiryWarningDays } : {}),
     },
   };
 }

@@ -6,7 +6,9 @@ import { ProxyRegistry } from './delivery/proxy-registry.js';
 import { Leadership } from './leader/leadership.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { ConfigPipeline } from './pipeline/config-pipeline.js';
-import type { ConfigSource } from './sources/config-source.js';
+import { AuditLog } from './audit/audit-log.js';
+import type { CompileFunction } from './pipeline/config-pipeline.js';
+import type { ConfigSource, WritableSource } from './sources/config-source.js';
 import { FileStore } from './sources/file-store/file-store.js';
 
 /** The parts behind the HTTP layer, wired together: source → pipeline → (registry of proxies). */
@@ -19,6 +21,15 @@ export interface ControlPlane {
   leadership: Leadership;
   /** Set with the Kubernetes source: the writer, leader election, Ingress status and Events. */
   cluster?: ClusterRuntime;
+  /** Where the admin API writes: the file store itself, or the cluster's writer. */
+  writer: WritableSource;
+  /** Every change made through the admin API. */
+  audit: AuditLog;
+  /** The compiler and its options as the pipeline uses them, to check a candidate object before it is written. */
+  compile: CompileFunction;
+  compileOptions: Partial<CompileOptions>;
+  /** `CertificateExpiring` warns this many days ahead (default 21). */
+  certExpiryWarningDays?: number;
 }
 
 export function createControlPlane(options: ApiOptions): ControlPlane {
@@ -34,10 +45,13 @@ export function createControlPlane(options: ApiOptions): ControlPlane {
   if (sources !== 1) throw new Error('exactly one source is needed: manifests (a directory), kubeconfig (a file) or inCluster');
   let cluster: ClusterRuntime | undefined;
   let source: ConfigSource;
+  let writer: WritableSource;
   if (options.manifests !== undefined) {
     const clusterOnly = (['publishService', 'publishAddress', 'electionNamespace', 'watchNamespaces'] as const).filter((key) => options[key] !== undefined);
     if (clusterOnly.length) throw new Error(`${clusterOnly.join(', ')} need the Kubernetes source (kubeconfig or inCluster), not manifests`);
-    source = new FileStore({ directory: options.manifests, logger, debounceMs: options.debounceMs });
+    const store = new FileStore({ directory: options.manifests, logger, debounceMs: options.debounceMs });
+    source = store;
+    writer = store;
   } else {
     cluster = new ClusterRuntime({
       ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
@@ -46,6 +60,7 @@ export function createControlPlane(options: ApiOptions): ControlPlane {
       ...pick(options, ['watchNamespaces', 'publishService', 'publishAddress', 'electionNamespace', 'leaseDurationMs', 'eventPatchIntervalMs']),
     });
     source = cluster.source;
+    writer = cluster.writer;
   }
   const pipeline = new ConfigPipeline({ source, compile: options.compile ?? compile, compileOptions, logger });
   return {
@@ -56,6 +71,11 @@ export function createControlPlane(options: ApiOptions): ControlPlane {
     registry: new ProxyRegistry(),
     leadership: new Leadership(cluster?.elector),
     ...(cluster ? { cluster } : {}),
+    writer,
+    audit: new AuditLog(logger),
+    compile: options.compile ?? compile,
+    compileOptions,
+    ...(options.certExpiryWarningDays !== undefined ? { certExpiryWarningDays: options.certExpiryWarningDays } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { AuditLog } from './audit/audit-log.js';
 import { ApiSettings, LOGGER } from './config/api-settings.js';
 import type { ControlPlane } from './control-plane.js';
 import { ProxyRegistry } from './delivery/proxy-registry.js';
@@ -50,9 +51,10 @@ export class CoreModule {
         { provide: LOGGER, useValue: controlPlane.logger },
         { provide: Leadership, useValue: controlPlane.leadership },
         { provide: SourceInfo, useValue: new SourceInfo(controlPlane) },
+        { provide: AuditLog, useValue: controlPlane.audit },
         ControlPlaneLifecycle,
       ],
-      exports: [ConfigPipeline, ProxyRegistry, ApiSettings, LOGGER, Leadership, SourceInfo],
+      exports: [AuditLog, ConfigPipeline, ProxyRegistry, ApiSettings, LOGGER, Leadership, SourceInfo],
     };
   }
 }

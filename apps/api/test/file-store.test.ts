@@ -40,7 +40,7 @@ describe('FileStore', () => {
 
     const s = await start();
     expect(names(s)).toEqual({ ingresses: ['default/web'], services: ['shop/web'] });
-    expect(s.snapshot().ingressClasses.map((o) => o.metadata)).toEqual([{ name: 'portico' }]); // cluster-scoped: no namespace
+    expect(s.snapshot().ingressClasses.map((o) => o.metadata)).toEqual([{ name: 'portico', resourceVersion: expect.stringMatching(/^[0-9a-f]{16}$/) }]); // cluster-scoped: no namespace; a content hash as its version
     expect(s.snapshot().secrets.map((o) => o.metadata?.name)).toEqual(['tls']);
     expect(s.snapshot().endpointSlices.map((o) => o.metadata?.namespace)).toEqual(['default']);
     expect(s.diagnostics()).toEqual([]);

@@ -119,6 +119,8 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyHandl
       store,
       logger,
       ...options.reconnect,
+      traffic: metrics.traffic,
+      ...(options.trafficReportIntervalMs !== undefined ? { trafficReportIntervalMs: options.trafficReportIntervalMs } : {}),
     });
     subscription.start();
   } else {

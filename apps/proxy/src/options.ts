@@ -42,6 +42,8 @@ export interface ProxyOptions {
   limits?: Partial<ListenerLimits>;
   /** Config stream reconnect tuning. */
   reconnect?: { minBackoffMs?: number; maxBackoffMs?: number; idleTimeoutMs?: number };
+  /** How often request counts are posted to the API's traffic summary; default 5000. */
+  trafficReportIntervalMs?: number;
   /** Defaults to a pino logger on stdout at `PORTICO_LOG_LEVEL` (info). */
   logger?: Logger;
 }

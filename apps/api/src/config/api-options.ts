@@ -52,6 +52,8 @@ export interface ApiOptions {
   pingIntervalMs?: number;
   /** File store quiet time before a rescan. Default 25 ms. */
   debounceMs?: number;
+  /** `CertificateExpiring` diagnostics for certificates expiring within this many days. Default 21. */
+  certExpiryWarningDays?: number;
   /** Replaces the compiler (tests). */
   compile?: CompileFunction;
 }

@@ -29,9 +29,34 @@ interface Entry {
   openStreams: number;
 }
 
+/** What happened to a proxy, for the live event stream (`GET /api/v1/events`). */
+export type ProxyRegistryEvent =
+  | { type: 'proxy-connected'; proxyId: string; remoteAddress: string | null }
+  | { type: 'proxy-disconnected'; proxyId: string }
+  | { type: 'proxy-applied'; proxyId: string; generation: number; propagationMs: number | null; applyMs: number }
+  | { type: 'proxy-rejected'; proxyId: string; generation: number; error: string };
+export type ProxyRegistryListener = (event: ProxyRegistryEvent) => void;
+
 /** The proxies with an open config stream, and what each has applied. */
 export class ProxyRegistry {
   private readonly entries = new Map<string, Entry>();
+  private readonly listeners = new Set<ProxyRegistryListener>();
+
+  /** Connections (first stream), disconnections (last stream closed) and acks. Returns an unsubscribe function. */
+  onEvent(listener: ProxyRegistryListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: ProxyRegistryEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // a listener's failure must not break delivery
+      }
+    }
+  }
 
   connect(id: string, remoteAddress: string | undefined, now = new Date()): () => void {
     const existing = this.entries.get(id);
@@ -53,13 +78,17 @@ export class ProxyRegistry {
           lastError: null,
         },
       });
+      this.emit({ type: 'proxy-connected', proxyId: id, remoteAddress: remoteAddress ?? null });
     }
     let closed = false;
     return () => {
       if (closed) return;
       closed = true;
       const entry = this.entries.get(id);
-      if (entry && --entry.openStreams === 0) this.entries.delete(id);
+      if (entry && --entry.openStreams === 0) {
+        this.entries.delete(id);
+        this.emit({ type: 'proxy-disconnected', proxyId: id });
+      }
     };
   }
 
@@ -69,6 +98,7 @@ export class ProxyRegistry {
     const status = entry.status;
     if (!ack.ok) {
       status.lastError = { generation: ack.generation, message: ack.error ?? 'rejected without a reason' };
+      this.emit({ type: 'proxy-rejected', proxyId: ack.proxyId, generation: ack.generation, error: status.lastError.message });
     } else if (status.appliedGeneration === null || ack.generation >= status.appliedGeneration) {
       // A late ack for an older generation must not move the proxy backwards.
       status.appliedGeneration = ack.generation;
@@ -76,6 +106,7 @@ export class ProxyRegistry {
       status.propagationMs = propagationMs ?? null;
       status.applyMs = ack.applyMs;
       status.lastError = null;
+      this.emit({ type: 'proxy-applied', proxyId: ack.proxyId, generation: ack.generation, propagationMs: status.propagationMs, applyMs: ack.applyMs });
     }
     return { recorded: true, status: { ...status } };
   }

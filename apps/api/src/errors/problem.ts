@@ -18,22 +18,29 @@ export interface ProblemDetails {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const VALIDATION_PROBLEM_TYPE = 'urn:portico:problem:invalid-request';
+/** 422: the request was well-formed, but the object it carries would not be served (the compiler's findings). */
+export const INVALID_OBJECT_PROBLEM_TYPE = 'urn:portico:problem:invalid-object';
 
-/** A 400 that names the fields at fault. */
+/** A 400 (or, with `status`, another 4xx such as 422) that names the fields at fault. */
 export class ValidationProblem extends HttpException {
   constructor(
     detail: string,
     readonly errors: FieldError[],
+    status: number = HttpStatus.BAD_REQUEST,
+    readonly type: string = status === HttpStatus.UNPROCESSABLE_ENTITY ? INVALID_OBJECT_PROBLEM_TYPE : VALIDATION_PROBLEM_TYPE,
   ) {
-    super(detail, HttpStatus.BAD_REQUEST);
+    super(detail, status);
   }
 }
 
 export function fieldErrorsFrom(error: z.ZodError, prefix?: string): FieldError[] {
-  return error.issues.map((issue) => ({
-    field: [prefix, ...issue.path.map(String)].filter((part) => part !== undefined && part !== '').join('.') || '(body)',
-    message: issue.message,
-  }));
+  const fieldOf = (path: readonly PropertyKey[]) => [prefix, ...path.map(String)].filter((part) => part !== undefined && part !== '').join('.') || '(body)';
+  return error.issues.flatMap((issue) =>
+    // An unknown key is named by its own path, so the problem says which field to remove.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ field: fieldOf([...issue.path, key]), message: 'is not a known field' }))
+      : [{ field: fieldOf(issue.path), message: issue.message }],
+  );
 }
 
 /** Parses input with a zod schema or throws a {@link ValidationProblem} naming each bad field. */

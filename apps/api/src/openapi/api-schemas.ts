@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { DiagnosticSchema, ProxyAckSchema, RoutingTableSchema, StreamMessageSchema } from '@portico/model';
 import type { ProxyStatus } from '../delivery/proxy-registry.js';
 import type { SourceStatus } from '../sources/config-source.js';
+import { SettingsPatchDocSchema, SettingsSchema, SettingsUpdatedSchema } from '../settings/settings-schemas.js';
+import { ProxyTrafficReportSchema, TrafficReportResultSchema, TrafficSummarySchema } from '../traffic/traffic-schemas.js';
 
 /**
  * Response shapes of this API as zod schemas: the OpenAPI document is generated from them, and the model's own
@@ -84,6 +86,12 @@ export const API_SCHEMAS = {
   Readiness: ReadinessSchema,
   SourceInfo: SourceInfoSchema,
   Problem: ProblemSchema,
+  Settings: SettingsSchema,
+  SettingsUpdated: SettingsUpdatedSchema,
+  SettingsPatch: SettingsPatchDocSchema,
+  ProxyTrafficReport: ProxyTrafficReportSchema,
+  TrafficReportResult: TrafficReportResultSchema,
+  TrafficSummary: TrafficSummarySchema,
 } as const;
 export type ApiSchemaName = keyof typeof API_SCHEMAS;
 

@@ -26,7 +26,7 @@ export function setUpSwagger(app: INestApplication): void {
 }
 
 /** Request bodies are described as accepted input (unknown fields are stripped, not refused). */
-const REQUEST_SCHEMAS: ReadonlySet<string> = new Set(['ProxyAck']);
+const REQUEST_SCHEMAS: ReadonlySet<string> = new Set(['ProxyAck', 'SettingsPatch', 'ProxyTrafficReport']);
 
 function zodComponents(): Record<string, object> {
   return Object.fromEntries(

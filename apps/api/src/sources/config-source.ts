@@ -1,4 +1,4 @@
-import type { ClusterSnapshot, Diagnostic, IngressObject, ObjectRef, SecretObject } from '@portico/model';
+import type { ClusterSnapshot, ConfigMapObject, Diagnostic, IngressObject, ObjectRef, SecretObject } from '@portico/model';
 
 /** Where an object was declared, for diagnostics a person can act on. */
 export interface SourceLocation {
@@ -54,9 +54,9 @@ export interface SourceStatus {
   secrets?: { kept: number; ignored: number };
 }
 
-/** Kinds a writable source accepts; Secrets only of type `kubernetes.io/tls`. */
-export type WritableKind = 'Ingress' | 'Secret';
-export type WritableObject<K extends WritableKind> = K extends 'Ingress' ? IngressObject : SecretObject;
+/** Kinds a writable source accepts; Secrets only of type `kubernetes.io/tls`; ConfigMaps for the settings ConfigMap. */
+export type WritableKind = 'Ingress' | 'Secret' | 'ConfigMap';
+export type WritableObject<K extends WritableKind> = K extends 'Ingress' ? IngressObject : K extends 'Secret' ? SecretObject : ConfigMapObject;
 
 export interface WriteTarget {
   namespace: string;

@@ -1,5 +1,6 @@
 import { CONFIG_ACK_PATH, CONFIG_STREAM_PATH, type ProxyAck } from '@portico/model';
 import type { Logger } from '../observability/logger.js';
+import { TRAFFIC_REPORT_PATH, type TrafficStats } from '../observability/traffic-stats.js';
 import type { ApplyResult, ConfigStore } from './config-store.js';
 import { readLines } from './ndjson.js';
 
@@ -14,6 +15,9 @@ export interface SubscriptionOptions {
   /** A stream that delivers nothing (not even a ping) for this long is considered dead and reopened. */
   idleTimeoutMs?: number;
   ackTimeoutMs?: number;
+  /** When set, its snapshot is posted to the API's traffic endpoint every `trafficReportIntervalMs` (default 5000). */
+  traffic?: TrafficStats;
+  trafficReportIntervalMs?: number;
 }
 
 /**
@@ -25,6 +29,9 @@ export class ConfigSubscription {
   private loop: Promise<void> | undefined;
   private acks: Promise<void> = Promise.resolve();
   private readonly baseUrl: string;
+  private trafficTimer: NodeJS.Timeout | undefined;
+  private trafficReport: Promise<void> | undefined;
+  private trafficUnsupported = false;
 
   constructor(private readonly options: SubscriptionOptions) {
     this.baseUrl = options.apiUrl.replace(/\/+$/, '');
@@ -32,12 +39,20 @@ export class ConfigSubscription {
 
   start(): void {
     this.loop ??= this.run();
+    if (this.options.traffic && !this.trafficTimer) {
+      this.trafficTimer = setInterval(() => {
+        this.trafficReport ??= this.postTraffic().finally(() => (this.trafficReport = undefined));
+      }, this.options.trafficReportIntervalMs ?? 5_000);
+      this.trafficTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     this.stopController.abort();
+    clearInterval(this.trafficTimer);
     await this.loop;
     await this.acks;
+    await this.trafficReport;
   }
 
   private get stopped(): boolean {
@@ -126,6 +141,30 @@ export class ConfigSubscription {
     };
     // Serialized so the API sees acks in apply order; never blocks reading the stream.
     this.acks = this.acks.then(() => this.postAck(body));
+  }
+
+  /** One traffic snapshot to the API; nothing is sent while no request was counted in the kept slots. */
+  private async postTraffic(): Promise<void> {
+    const report = this.options.traffic?.snapshot(this.options.proxyId);
+    if (!report || report.slots.length === 0 || this.stopped) return;
+    try {
+      const response = await fetch(`${this.baseUrl}${TRAFFIC_REPORT_PATH}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.options.proxyToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(report),
+        signal: AbortSignal.any([AbortSignal.timeout(this.options.ackTimeoutMs ?? 5_000), this.stopController.signal]),
+      });
+      await response.body?.cancel();
+      if (response.status === 404 && !this.trafficUnsupported) {
+        // An API older than this proxy: say it once, not every 5 s.
+        this.trafficUnsupported = true;
+        this.options.logger.info({ apiUrl: this.baseUrl }, 'the API does not take traffic reports; the traffic summary will not include this proxy');
+      } else if (!response.ok && response.status !== 404) {
+        this.options.logger.warn({ status: response.status }, 'traffic report refused');
+      }
+    } catch (err) {
+      if (!this.stopped) this.options.logger.debug({ err: describeError(err) }, 'traffic report failed');
+    }
   }
 
   private async postAck(body: ProxyAck): Promise<void> {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { TrafficStats } from './traffic-stats.js';
 
 /** Why a connection on the TLS port ended before TLS was established; a closed set, so bounded label values. */
 export type TlsHandshakeErrorReason = 'client_hello_timeout' | 'client_hello_invalid' | 'client_hello_closed' | 'tls_handshake';
@@ -23,6 +24,9 @@ export type PassthroughRefusedReason = 'no_sni' | 'not_allowed';
  */
 export class ProxyMetrics {
   readonly registry = new Registry();
+
+  /** Per-(host, route) counts reported to the API's traffic summary (see traffic-stats.ts). */
+  readonly traffic = new TrafficStats();
 
   readonly requests = new Counter({
     name: 'portico_requests_total',
@@ -108,6 +112,7 @@ export class ProxyMetrics {
   observeRequest(host: string, route: string, status: number, durationSeconds: number): void {
     this.requests.inc({ host, route, status: statusLabel(status) });
     this.requestDuration.observe({ host, route }, durationSeconds);
+    this.traffic.record(host, route, status, durationSeconds * 1000);
   }
 
   upstreamError(cluster: string, reason: UpstreamErrorReason): void {

@@ -8,6 +8,8 @@ import { CONFIG_ACK_PATH, CONFIG_STREAM_PATH, type ProxyAck } from '@portico/mod
  */
 export class FakeApi {
   readonly acks: ProxyAck[] = [];
+  /** Bodies posted to the traffic report endpoint (see src/observability/traffic-stats.ts). */
+  readonly trafficReports: any[] = [];
   readonly subscriptions: URLSearchParams[] = [];
   private readonly streams = new Set<http.ServerResponse>();
   private server!: http.Server;
@@ -66,6 +68,15 @@ export class FakeApi {
       req.on('end', () => {
         this.acks.push(JSON.parse(body) as ProxyAck);
         res.writeHead(204).end();
+      });
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/api/v1/proxy-traffic') {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        this.trafficReports.push(JSON.parse(body));
+        res.writeHead(202).end();
       });
       return;
     }

@@ -6,7 +6,18 @@ import { emptySnapshot, type ClusterSnapshot, type Diagnostic, type ObjectRef } 
 import type { Logger } from '../../logging/logger.js';
 import { CoalescingRunner } from '../../shared/coalescing-runner.js';
 import { stableJson } from '../../shared/stable-json.js';
-import type { ConfigSource, SourceChangeListener, SourceLocation, SourceStatus } from '../config-source.js';
+import type {
+  ConfigSource,
+  SourceChangeListener,
+  SourceLocation,
+  SourceStatus,
+  WritableKind,
+  WritableObject,
+  WritableSource,
+  WriteOptions,
+  WriteTarget,
+} from '../config-source.js';
+import { ManifestWriter } from './manifest-writer.js';
 import { scanManifests } from './manifest-scanner.js';
 import { buildSnapshot, objectKey } from './snapshot-builder.js';
 
@@ -33,7 +44,7 @@ interface LoadedState {
  * A config source backed by a directory of Kubernetes manifests. Any file event leads to a full rescan rather than
  * an incremental update: it is cheap at this scale and immune to the rename dance of editors' atomic saves.
  */
-export class FileStore implements ConfigSource {
+export class FileStore implements ConfigSource, WritableSource {
   private readonly root: string;
   private readonly debounceMs: number;
   private readonly maxWaitMs: number;
@@ -49,9 +60,13 @@ export class FileStore implements ConfigSource {
   private debounceTimer: NodeJS.Timeout | undefined;
   private firstEventAt: number | undefined;
   private stopped = false;
+  private readonly writer: ManifestWriter;
+  /** Writes run one at a time: each reads the files, checks the version, and writes. */
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(options: FileStoreOptions) {
     this.root = path.resolve(options.directory);
+    this.writer = new ManifestWriter(this.root);
     this.debounceMs = options.debounceMs ?? 25;
     this.maxWaitMs = options.maxWaitMs ?? 10 * this.debounceMs;
     this.reattachIntervalMs = options.reattachIntervalMs ?? 500;
@@ -95,6 +110,31 @@ export class FileStore implements ConfigSource {
 
   status(): SourceStatus {
     return { kind: 'files', location: this.root, synced: this.state.fingerprint !== '', resources: [] };
+  }
+
+  create<K extends WritableKind>(kind: K, object: WritableObject<K>): Promise<WritableObject<K>> {
+    return this.serialised(() => this.writer.create(kind, object));
+  }
+
+  replace<K extends WritableKind>(kind: K, object: WritableObject<K>): Promise<WritableObject<K>> {
+    return this.serialised(() => this.writer.replace(kind, object));
+  }
+
+  patch<K extends WritableKind>(kind: K, target: WriteTarget, patch: Record<string, unknown>, options?: WriteOptions): Promise<WritableObject<K>> {
+    return this.serialised(() => this.writer.patch<K>(kind, target, patch, options));
+  }
+
+  delete(kind: WritableKind, target: WriteTarget, options?: WriteOptions): Promise<void> {
+    return this.serialised(() => this.writer.delete(kind, target, options));
+  }
+
+  private serialised<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.writes.then(write);
+    this.writes = result.then(
+      () => this.onFileEvent(), // the watcher reports it too; this just does not wait for it
+      () => undefined,
+    );
+    return result;
   }
 
   /** Resolves once every file event seen so far has been rescanned (for tests and orderly shutdown). */

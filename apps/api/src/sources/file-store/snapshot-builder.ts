@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { emptySnapshot, formatRef, type ClusterSnapshot, type Diagnostic, type KubeObject, type ObjectRef } from '@portico/model';
+import { stableJson } from '../../shared/stable-json.js';
 import type { SourceLocation } from '../config-source.js';
 import type { LocatedObject } from './manifest-parser.js';
 
@@ -52,7 +54,7 @@ export function buildSnapshot(objects: readonly LocatedObject[]): BuiltSnapshot 
       });
       continue;
     }
-    const normalised = withDefaultNamespace(kind, object);
+    const normalised = withResourceVersion(withDefaultNamespace(kind, object));
     const ref = refFor(kind, normalised);
     const key = objectKey(ref);
     const kept = built.locations.get(key);
@@ -96,6 +98,19 @@ const isKnownKind = (kind: string): kind is KnownKind => Object.hasOwn(SNAPSHOT_
 function withDefaultNamespace(kind: string, object: KubeObject): KubeObject {
   if (CLUSTER_SCOPED_KINDS.has(kind) || object.metadata?.namespace) return object;
   return { ...object, metadata: { ...object.metadata, namespace: 'default' } };
+}
+
+/**
+ * The file store's optimistic-concurrency token: a hash of the object as declared (namespace defaulted, any
+ * resourceVersion in the file ignored). Any edit of the object — through the API or in the file — changes it.
+ */
+export function fileResourceVersion(object: KubeObject): string {
+  const { resourceVersion: _ignored, ...metadata } = object.metadata ?? {};
+  return createHash('sha256').update(stableJson({ ...object, metadata })).digest('hex').slice(0, 16);
+}
+
+function withResourceVersion(object: KubeObject): KubeObject {
+  return { ...object, metadata: { ...object.metadata, resourceVersion: fileResourceVersion(object) } };
 }
 
 function refFor(kind: string, object: KubeObject): ObjectRef {

@@ -7,7 +7,7 @@ import { RESOURCES, resourcePath } from './resources.js';
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
 
 /**
- * Writes Ingresses and TLS Secrets to the cluster for the admin API. Optimistic concurrency throughout: a replace
+ * Writes Ingresses, TLS Secrets and ConfigMaps (the settings ConfigMap) to the cluster for the admin API. Optimistic concurrency throughout: a replace
  * sends the resourceVersion it was given, a patch or delete with `options.resourceVersion` is conditional on it, and
  * a stale one fails with `ConflictError` (the server's message) — never a silent overwrite. Only Secrets of type
  * `kubernetes.io/tls` can be written or deleted here, so the admin API cannot touch service account tokens and the like.

@@ -1,0 +1,20 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { ControlPlane } from '../control-plane.js';
+import { ExplainController } from '../explain/explain.controller.js';
+import { HostsController } from './hosts.controller.js';
+import { CertificatesController } from '../certificates/certificates.controller.js';
+import { CertificateWrites } from '../certificates/certificate-writes.js';
+import { PassthroughToggleService } from './passthrough-toggle.js';
+import { WritableSourceAccess } from './writable-source-access.js';
+
+/** The explainer, hosts (with the passthrough toggle) and the certificate cockpit. */
+@Module({})
+export class TlsAdminModule {
+  static forRoot(controlPlane: ControlPlane): DynamicModule {
+    return {
+      module: TlsAdminModule,
+      providers: [{ provide: WritableSourceAccess, useValue: new WritableSourceAccess(controlPlane) }, CertificateWrites, PassthroughToggleService],
+      controllers: [ExplainController, HostsController, CertificatesController],
+    };
+  }
+}
