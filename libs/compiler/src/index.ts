@@ -5,3 +5,4 @@ export { A as ANNOTATIONS } from './annotations.js';
 export { parseBoolean } from './booleans.js';
 export { isNamePattern, parseObjectRef } from './references.js';
 export { ClassSelector } from './classes.js';
+export { certificateCovers, dnsNames as certificateDnsNames } from './secrets.js';

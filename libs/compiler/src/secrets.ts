@@ -110,7 +110,8 @@ export function secretValue(secret: SecretObject, key: string): string | undefin
   return Buffer.from(encoded, 'base64').toString('utf8');
 }
 
-function dnsNames(cert: X509Certificate): string[] {
+/** DNS names a certificate covers: its DNS SANs, else its CN (lower-case). */
+export function dnsNames(cert: X509Certificate): string[] {
   const sans = (cert.subjectAltName ?? '')
     .split(',')
     .map((s) => s.trim())

@@ -3,3 +3,4 @@ export * from './diagnostic.js';
 export * from './routing-table.js';
 export * from './tls.js';
 export * from './delivery.js';
+export * from './traffic.js';

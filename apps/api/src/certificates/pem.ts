@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { certificateCovers, certificateDnsNames } from '@portico/compiler';
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -29,27 +30,9 @@ export function caSubjects(pem: string | undefined): string[] {
 /** Node prints distinguished names one attribute per line; the API shows them on one line. */
 export const oneLine = (dn: string): string => dn.split('\n').filter(Boolean).join(', ');
 
-/** DNS names a certificate covers: its DNS SANs, else its CN (lower-case), the compiler's rule. */
-export function dnsNamesOf(cert: X509Certificate): string[] {
-  const sans = (cert.subjectAltName ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.startsWith('DNS:'))
-    .map((s) => s.slice(4).toLowerCase());
-  if (sans.length > 0) return [...new Set(sans)].sort();
-  const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1];
-  return cn ? [cn.toLowerCase()] : [];
-}
-
-/** Whether a certificate name (`a.com` or `*.a.com`) covers a host (the compiler's `certificateCovers`). */
-export function covers(names: string[], host: string): boolean {
-  return names.some((name) => {
-    if (name === host) return true;
-    if (!name.startsWith('*.')) return false;
-    const dot = host.indexOf('.');
-    return dot > 0 && host.slice(dot) === name.slice(1);
-  });
-}
+/** The compiler's rules, so the API and the proxies never disagree about which names a certificate covers. */
+export const dnsNamesOf = certificateDnsNames;
+export const covers = certificateCovers;
 
 export interface KeyInfo {
   type: string;

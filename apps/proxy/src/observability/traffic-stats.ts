@@ -1,12 +1,11 @@
+import type { ProxyTrafficReport } from '@portico/model';
 /**
  * Per-(host, route) request counters and a small latency histogram per 10-second slot, reported to the API for its
  * traffic summary (`GET /api/v1/traffic`) without Prometheus. The hot path is one map lookup and a few increments.
- *
- * The report body mirrors `ProxyTrafficReportSchema` in apps/api/src/traffic/traffic-schemas.ts (the API validates it
- * there); keep the two in step until the schema moves into @portico/model.
+ * The report's shape is `ProxyTrafficReportSchema` in @portico/model, which the API validates.
  */
-export const TRAFFIC_REPORT_PATH = '/api/v1/proxy-traffic';
-export const TRAFFIC_SLOT_MS = 10_000;
+export { TRAFFIC_REPORT_PATH } from '@portico/model';
+export const TRAFFIC_SLOT_MS = 10_000 as const;
 /** Upper bounds (ms) of the latency buckets; one more bucket counts everything slower. */
 export const TRAFFIC_LATENCY_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
 /** Slots kept (and re-sent, so a lost report costs nothing): 6 × 10 s. */
@@ -29,14 +28,6 @@ export interface TrafficSlot {
   /** Unix ms of the slot's start (a multiple of the slot length). */
   start: number;
   series: TrafficSeries[];
-}
-
-export interface ProxyTrafficReport {
-  proxyId: string;
-  slotMs: number;
-  bucketsMs: number[];
-  /** Cumulative counts of each slot so far: the API replaces what it had for a slot, so re-sending is harmless. */
-  slots: TrafficSlot[];
 }
 
 interface Slot {
