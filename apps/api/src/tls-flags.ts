@@ -1,4 +1,5 @@
 import { defaultTlsControllerSettings, isNamePattern, parseBoolean, parseObjectRef, type TlsControllerSettings } from '@portico/compiler';
+import { HTTP_POLICIES, type HttpPolicy } from '@portico/model';
 
 /** The controller's TLS switches as flags (or environment variables); FSM users know them from `fsm ingress enable`. */
 export const TLS_FLAG_OPTIONS = {
@@ -8,6 +9,7 @@ export const TLS_FLAG_OPTIONS = {
   'ssl-passthrough-upstream-port': { type: 'string' },
   'ssl-passthrough-allow': { type: 'string' },
   'default-certificate': { type: 'string' },
+  'http-policy': { type: 'string' },
   'settings-configmap': { type: 'string' },
 } as const;
 
@@ -17,6 +19,7 @@ export const TLS_FLAG_USAGE = `  --tls-enabled true|false         serve TLS at a
   --ssl-passthrough-upstream-port N  that upstream port (env PORTICO_SSL_PASSTHROUGH_UPSTREAM_PORT, default 443)
   --ssl-passthrough-allow NAMES    comma-separated names or *.suffix allowed to be relayed (env PORTICO_SSL_PASSTHROUGH_ALLOW, default none)
   --default-certificate NS/NAME    TLS Secret served when no host's certificate applies (env PORTICO_DEFAULT_CERTIFICATE)
+  --http-policy POLICY             plain HTTP to a TLS host without a portico.dev/http-policy annotation: redirect|reject|allow (env PORTICO_HTTP_POLICY, default redirect)
   --settings-configmap NS/NAME     ConfigMap whose data overrides these live (env PORTICO_SETTINGS_CONFIGMAP, default default/portico-settings; "" for none)`;
 
 type TlsFlagValues = { [K in keyof typeof TLS_FLAG_OPTIONS]?: string };
@@ -55,6 +58,12 @@ export function parseTlsFlags(values: TlsFlagValues, env: NodeJS.ProcessEnv): { 
     const ref = parseObjectRef(cert, 'default');
     if (ref) tls.defaultCertificate = `${ref.namespace}/${ref.name}`;
     else problems.push(`--default-certificate must be a Secret reference (name or namespace/name), got "${cert.slice(0, 64)}"`);
+  }
+  const policy = read('http-policy', 'PORTICO_HTTP_POLICY');
+  if (policy !== undefined) {
+    const value = policy.trim().toLowerCase();
+    if ((HTTP_POLICIES as readonly string[]).includes(value)) tls.httpPolicy = value as HttpPolicy;
+    else problems.push(`--http-policy must be one of ${HTTP_POLICIES.join(', ')}, got "${policy.slice(0, 32)}"`);
   }
   const cm = read('settings-configmap', 'PORTICO_SETTINGS_CONFIGMAP');
   let settingsConfigMap: string | null = 'default/portico-settings';

@@ -26,7 +26,7 @@ describe('GET/PATCH /api/v1/settings (file store, real compiler)', () => {
       webDir: null,
       logger: silentLogger(),
       debounceMs: 10,
-      tls: { enabled: true, mtls: false, sslPassthrough: { enabled: false, upstreamPort: 8443, allowedNames: [] }, defaultCertificate: null },
+      tls: { enabled: true, mtls: false, sslPassthrough: { enabled: false, upstreamPort: 8443, allowedNames: [] }, defaultCertificate: null, httpPolicy: 'redirect' },
     });
   });
   afterAll(async () => {
@@ -45,13 +45,13 @@ describe('GET/PATCH /api/v1/settings (file store, real compiler)', () => {
   const setting = (body: any, key: string) => body.settings.find((s: any) => s.key === key);
   const table = async () => (await request('GET', '/api/v1/routes', ADMIN)).body;
 
-  it('shows the effective switches with their origin; tls.httpPolicy is read-only', async () => {
+  it('shows the effective switches with their origin', async () => {
     const { status, body } = await request('GET', '/api/v1/settings', VIEWER);
     expect(status).toBe(200);
     expect(body).toMatchObject({ configMap: 'default/portico-settings', configMapExists: false, resourceVersion: null });
     expect(setting(body, 'tls.enabled')).toMatchObject({ value: true, origin: 'flag', writable: true });
     expect(setting(body, 'tls.sslPassthrough.upstreamPort')).toMatchObject({ value: 8443, origin: 'flag' });
-    expect(setting(body, 'tls.httpPolicy')).toMatchObject({ value: 'redirect', origin: 'built-in', writable: false });
+    expect(setting(body, 'tls.httpPolicy')).toMatchObject({ value: 'redirect', origin: 'flag', writable: true });
   });
 
   it('writes the settings ConfigMap into the manifests directory, and the compiled table follows', async () => {
@@ -73,9 +73,13 @@ describe('GET/PATCH /api/v1/settings (file store, real compiler)', () => {
     expect(setting(off.body, 'tls.enabled')).toMatchObject({ value: false, origin: 'configMap' });
     expect(setting(off.body, 'tls.sslPassthrough.enabled')).toMatchObject({ value: false, origin: 'flag', configMapValue: null });
     await waitFor(async () => (await table()).tlsSettings.enabled === false, 'the table to turn TLS off');
+
+    const policy = await request('PATCH', '/api/v1/settings', ADMIN, { settings: { 'tls.httpPolicy': 'reject', 'tls.enabled': null } });
+    expect(policy.status).toBe(200);
+    expect(setting(policy.body, 'tls.httpPolicy')).toMatchObject({ value: 'reject', origin: 'configMap' });
   });
 
-  it('refuses invalid values with 400 naming the field, the read-only policy with 422, and a viewer with 403', async () => {
+  it('refuses invalid values with 400 naming the field, and a viewer with 403', async () => {
     const bad = await request('PATCH', '/api/v1/settings', ADMIN, { settings: { 'tls.sslPassthrough.upstreamPort': 70000 } });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('settings.tls.sslPassthrough.upstreamPort');
@@ -84,8 +88,8 @@ describe('GET/PATCH /api/v1/settings (file store, real compiler)', () => {
     expect(names.body.errors[0].field).toMatch(/^settings\.tls\.sslPassthrough\.allowedNames/);
     const unknown = await request('PATCH', '/api/v1/settings', ADMIN, { settings: { 'tls.bogus': true } });
     expect(unknown.status).toBe(400);
-    const policy = await request('PATCH', '/api/v1/settings', ADMIN, { settings: { 'tls.httpPolicy': 'reject' } });
-    expect(policy.status).toBe(422);
+    const policy = await request('PATCH', '/api/v1/settings', ADMIN, { settings: { 'tls.httpPolicy': 'sometimes' } });
+    expect(policy.status).toBe(400);
     expect(policy.body.errors[0].field).toBe('settings.tls.httpPolicy');
     expect((await request('PATCH', '/api/v1/settings', VIEWER, { settings: { 'tls.enabled': true } })).status).toBe(403);
     expect((await request('GET', '/api/v1/settings', 'wrong')).status).toBe(401);

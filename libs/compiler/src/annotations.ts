@@ -40,8 +40,8 @@ export interface IngressPolicy {
   lb: LbPolicy;
   sessionSticky: boolean;
   rewrite?: Rewrite;
-  /** What plain HTTP requests for this Ingress's TLS hosts get. */
-  httpPolicy: HttpPolicy;
+  /** What plain HTTP requests for this Ingress's TLS hosts get; unset: the controller's default. */
+  httpPolicy?: HttpPolicy;
   /** Pass the TLS bytes of this Ingress's hosts through to the backend instead of terminating. */
   passthrough: boolean;
   /** HTTP/2 to the upstream (`upstream-protocol: GRPC`). */
@@ -67,7 +67,6 @@ export function parseIngressAnnotations(
   const policy: IngressPolicy = {
     lb: 'round-robin',
     sessionSticky: false,
-    httpPolicy: 'redirect',
     passthrough: false,
     protocol: 'http1',
     clientVerification: { required: false, depth: 1 },
@@ -103,7 +102,7 @@ export function parseIngressAnnotations(
   if (httpPolicy !== undefined) {
     const value = httpPolicy.trim().toLowerCase();
     if ((HTTP_POLICIES as readonly string[]).includes(value)) policy.httpPolicy = value as HttpPolicy;
-    else problem(A.httpPolicy, `invalid value ${JSON.stringify(truncate(httpPolicy))}: must be one of ${HTTP_POLICIES.join(', ')}; using redirect`);
+    else problem(A.httpPolicy, `invalid value ${JSON.stringify(truncate(httpPolicy))}: must be one of ${HTTP_POLICIES.join(', ')}; using the controller's default`);
   }
 
   // Guessing either way could expose a host that was meant to be passed through (or the reverse): fail closed.

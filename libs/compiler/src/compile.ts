@@ -170,7 +170,7 @@ class TableBuilder {
         certificate = found.certificate;
       }
       const clientAuth = security.clientAuth(t);
-      let httpPolicy = policy.httpPolicy;
+      let httpPolicy = policy.httpPolicy ?? this.settings.httpPolicy;
       if (clientAuth && httpPolicy === 'allow') {
         // Plain HTTP would skip the client certificate check entirely.
         httpPolicy = 'reject';
@@ -208,7 +208,7 @@ class TableBuilder {
       if ((rule.http?.paths.length ?? 0) > 1) {
         this.warn(ref, `spec.rules[${r}].http.paths`, 'PassthroughIgnoresPaths', `passthrough forwards whole connections: every TLS connection for ${rule.host} goes to the first path's backend`, 'info');
       }
-      this.claimTls(rule.host.toLowerCase(), { mode: 'passthrough', clusterId, httpPolicy: policy.httpPolicy }, ref, field);
+      this.claimTls(rule.host.toLowerCase(), { mode: 'passthrough', clusterId, httpPolicy: policy.httpPolicy ?? this.settings.httpPolicy }, ref, field);
     });
   }
 

@@ -1,3 +1,5 @@
+import type { HttpPolicy } from '@portico/model';
+
 export interface CompileOptions {
   /** `IngressClass.spec.controller` values that are ours. */
   controllerName: string;
@@ -19,6 +21,8 @@ export interface TlsControllerSettings {
   sslPassthrough: { enabled: boolean; upstreamPort: number; allowedNames: string[] };
   /** `namespace/name` of a TLS Secret served when no host's certificate applies; null: the proxy's own. */
   defaultCertificate: string | null;
+  /** What plain HTTP to a TLS host gets when its Ingress has no `portico.dev/http-policy` annotation. */
+  httpPolicy: HttpPolicy;
 }
 
 export const DEFAULT_CONTROLLER_NAME = 'portico.dev/ingress-controller';
@@ -29,6 +33,7 @@ export const defaultTlsControllerSettings = (): TlsControllerSettings => ({
   mtls: false,
   sslPassthrough: { enabled: false, upstreamPort: 443, allowedNames: [] },
   defaultCertificate: null,
+  httpPolicy: 'redirect',
 });
 
 export const defaultCompileOptions = (): CompileOptions => ({

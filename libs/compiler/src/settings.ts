@@ -1,4 +1,4 @@
-import { refOf, type ConfigMapObject, type Diagnostic } from '@portico/model';
+import { HTTP_POLICIES, refOf, type ConfigMapObject, type Diagnostic, type HttpPolicy } from '@portico/model';
 import { parseBoolean } from './booleans.js';
 import type { TlsControllerSettings } from './options.js';
 import { isNamePattern, parseObjectRef } from './references.js';
@@ -11,6 +11,7 @@ export const SETTING_KEYS = {
   passthroughUpstreamPort: 'tls.sslPassthrough.upstreamPort',
   passthroughAllowedNames: 'tls.sslPassthrough.allowedNames',
   defaultCertificate: 'tls.defaultCertificate',
+  httpPolicy: 'tls.httpPolicy',
 } as const;
 
 const KNOWN = new Set<string>(Object.values(SETTING_KEYS));
@@ -65,6 +66,13 @@ export function resolveTlsSettings(
     const bad = list.filter((n) => !isNamePattern(n));
     if (bad.length) problem(SETTING_KEYS.passthroughAllowedNames, `not DNS names or *.suffix patterns: ${bad.slice(0, 5).join(', ')}; they are ignored`);
     settings.sslPassthrough.allowedNames = list.filter((n) => isNamePattern(n));
+  }
+
+  const policy = data[SETTING_KEYS.httpPolicy];
+  if (policy !== undefined) {
+    const value = String(policy).trim().toLowerCase();
+    if ((HTTP_POLICIES as readonly string[]).includes(value)) settings.httpPolicy = value as HttpPolicy;
+    else problem(SETTING_KEYS.httpPolicy, `must be one of ${HTTP_POLICIES.join(', ')}; the flag value is kept`);
   }
 
   const cert = data[SETTING_KEYS.defaultCertificate];

@@ -72,6 +72,18 @@ describe('controller TLS settings: flags, overridden live by the settings Config
     expect(diagnostics).toEqual([expect.objectContaining({ code: 'SecretNotFound', field: 'tls.defaultCertificate' })]);
   });
 
+  it('tls.httpPolicy sets what plain HTTP gets on hosts whose Ingress says nothing; an annotation still wins', () => {
+    expect(run({ [SETTING_KEYS.httpPolicy]: 'reject' }).config.virtualHosts[0].tls?.httpPolicy).toBe('reject');
+    expect(run(null, { ...defaultTlsControllerSettings(), httpPolicy: 'allow' }).config.virtualHosts[0].tls?.httpPolicy).toBe('allow');
+    const ing = ingress('site', { annotations: { 'portico.dev/http-policy': 'redirect' }, rules: [{ host: 'a.com', paths: [{ service: 'a' }] }] });
+    ing.spec!.tls = [{ hosts: ['a.com'], secretName: 'site-tls' }];
+    const snap = withBackends([ing], { secrets: [tlsSecret('site-tls', site)], configMaps: [settingsMap({ [SETTING_KEYS.httpPolicy]: 'reject' })] });
+    expect(compile(snap).config.virtualHosts[0].tls?.httpPolicy).toBe('redirect');
+    const invalid = run({ [SETTING_KEYS.httpPolicy]: 'sometimes' });
+    expect(invalid.config.virtualHosts[0].tls?.httpPolicy).toBe('redirect');
+    expect(invalid.diagnostics).toEqual([expect.objectContaining({ field: 'data["tls.httpPolicy"]' })]);
+  });
+
   it('other ConfigMaps are ignored', () => {
     const ing = ingress('site', { rules: [{ host: 'a.com', paths: [{ service: 'a' }] }] });
     const snap = withBackends([ing], { configMaps: [settingsMap({ [SETTING_KEYS.enabled]: 'false' }, 'unrelated')] });

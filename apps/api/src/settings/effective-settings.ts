@@ -1,5 +1,5 @@
 import { isNamePattern, parseBoolean, parseObjectRef, SETTING_KEYS, type TlsControllerSettings } from '@portico/compiler';
-import type { ConfigMapObject } from '@portico/model';
+import { HTTP_POLICIES, type ConfigMapObject } from '@portico/model';
 
 /**
  * The settings view of `GET /api/v1/settings`. The resolution mirrors `resolveTlsSettings` in
@@ -22,8 +22,6 @@ export interface SettingView {
   writable: boolean;
 }
 
-/** `tls.httpPolicy` is not a compiler setting yet: hosts without an annotation redirect plain HTTP. */
-export const HTTP_POLICY_KEY = 'tls.httpPolicy';
 export const WRITABLE_KEYS: readonly string[] = Object.values(SETTING_KEYS);
 
 export function findConfigMap(ref: string | null, configMaps: readonly ConfigMapObject[]): ConfigMapObject | undefined {
@@ -69,6 +67,9 @@ export function effectiveSettings(flags: TlsControllerSettings, configMap: Confi
       const ref = parseObjectRef(raw, namespace);
       return ref ? { value: `${ref.namespace}/${ref.name}` } : { problem: 'not a Secret reference; the flag value is kept' };
     }),
-    { key: HTTP_POLICY_KEY, value: 'redirect', origin: 'built-in', flagValue: 'redirect', configMapValue: null, problem: null, writable: false },
+    view(SETTING_KEYS.httpPolicy, flags.httpPolicy, (raw) => {
+      const value = raw.trim().toLowerCase();
+      return (HTTP_POLICIES as readonly string[]).includes(value) ? { value } : { problem: `not one of ${HTTP_POLICIES.join(', ')}; the flag value is kept` };
+    }),
   ];
 }

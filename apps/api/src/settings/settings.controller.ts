@@ -1,13 +1,13 @@
 import { Body, Controller, Get, HttpStatus, Patch, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { isNamePattern, parseObjectRef, SETTING_KEYS } from '@portico/compiler';
+import { HTTP_POLICIES } from '@portico/model';
 import { z } from 'zod';
 import { PRINCIPAL, ReadAccessGuard, WriteAccessGuard, type Role } from '../auth/bearer-token.guard.js';
 import { parseOrThrow, ValidationProblem } from '../errors/problem.js';
 import { problemResponse, schemaRef } from '../openapi/api-schemas.js';
 import { ADMIN_AUTH } from '../openapi/openapi-document.js';
 import type { HttpRequest as Request } from '../shared/express-types.js';
-import { HTTP_POLICY_KEY } from './effective-settings.js';
 import { SettingsService, type SettingsBody } from './settings.service.js';
 
 /**
@@ -31,7 +31,7 @@ export const SettingsPatchSchema = z
           .max(300)
           .refine((ref) => parseObjectRef(ref, 'default') !== undefined, 'not a Secret reference (name or namespace/name)')
           .nullable(),
-        [HTTP_POLICY_KEY]: z.unknown(),
+        [SETTING_KEYS.httpPolicy]: z.enum(HTTP_POLICIES).nullable(),
       })
       .partial()
       .strict(),
@@ -51,7 +51,7 @@ export class SettingsController {
   @UseGuards(ReadAccessGuard)
   @ApiOkResponse({
     description:
-      'the effective controller switches and where each comes from: a flag (or its environment variable or default) or the settings ConfigMap; `tls.httpPolicy` is read-only (redirect)',
+      'the effective controller switches and where each comes from: a flag (or its environment variable or default) or the settings ConfigMap',
     schema: schemaRef('Settings'),
   })
   get(): SettingsBody {
@@ -65,17 +65,9 @@ export class SettingsController {
   @ApiResponse(problemResponse(400, 'an invalid body; `errors` names the fields'))
   @ApiResponse(problemResponse(403, 'the viewer token cannot change settings'))
   @ApiResponse(problemResponse(409, 'the ConfigMap changed since resourceVersion, or no settings ConfigMap is configured'))
-  @ApiResponse(problemResponse(422, 'a read-only setting (tls.httpPolicy)'))
   async patch(@Body() body: unknown, @Req() request: Request & { [PRINCIPAL]?: Role }): Promise<SettingsBody & { applied: boolean }> {
     const patch = parseOrThrow(SettingsPatchSchema, body ?? {}, 'settings patch');
     const entries = Object.entries(patch.settings);
-    if (HTTP_POLICY_KEY in patch.settings) {
-      throw new ValidationProblem(
-        `${HTTP_POLICY_KEY} is read-only: it is not a controller setting yet (plain HTTP is redirected unless an Ingress annotation says otherwise)`,
-        [{ field: `settings.${HTTP_POLICY_KEY}`, message: 'read-only' }],
-        HttpStatus.UNPROCESSABLE_ENTITY,
-      );
-    }
     if (entries.length === 0) throw new ValidationProblem('the settings patch changes nothing', [{ field: 'settings', message: 'name at least one setting' }]);
     const data: Record<string, string | null> = {};
     for (const [key, value] of entries) data[key] = value === null || value === undefined ? null : Array.isArray(value) ? value.join(',') : String(value);
