@@ -1,6 +1,6 @@
 export * from './options.js';
 export * from './compile.js';
-export { SETTING_KEYS } from './settings.js';
+export { resolveTlsSettings, SETTING_KEYS, settingValue, type ResolvedTlsSettings } from './settings.js';
 export { A as ANNOTATIONS } from './annotations.js';
 export { parseBoolean } from './booleans.js';
 export { isNamePattern, parseObjectRef } from './references.js';

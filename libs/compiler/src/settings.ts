@@ -16,6 +16,36 @@ export const SETTING_KEYS = {
 
 const KNOWN = new Set<string>(Object.values(SETTING_KEYS));
 
+export interface ResolvedTlsSettings {
+  settings: TlsControllerSettings;
+  /** Invalid or unknown keys, as diagnostics on the ConfigMap (field `data["key"]`). */
+  diagnostics: Diagnostic[];
+  /** Keys whose effective value came from the ConfigMap rather than the flags. */
+  fromConfigMap: ReadonlySet<string>;
+}
+
+/** A setting's effective value, by ConfigMap key. */
+export function settingValue(settings: TlsControllerSettings, key: string): unknown {
+  switch (key) {
+    case SETTING_KEYS.enabled:
+      return settings.enabled;
+    case SETTING_KEYS.mtls:
+      return settings.mtls;
+    case SETTING_KEYS.passthroughEnabled:
+      return settings.sslPassthrough.enabled;
+    case SETTING_KEYS.passthroughUpstreamPort:
+      return settings.sslPassthrough.upstreamPort;
+    case SETTING_KEYS.passthroughAllowedNames:
+      return settings.sslPassthrough.allowedNames;
+    case SETTING_KEYS.defaultCertificate:
+      return settings.defaultCertificate;
+    case SETTING_KEYS.httpPolicy:
+      return settings.httpPolicy;
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Flags give the defaults; the settings ConfigMap (when present) overrides them, so a change applies live. An
  * invalid value is a diagnostic on the ConfigMap and keeps the flag's value — except mTLS, where an unreadable
@@ -25,12 +55,14 @@ export function resolveTlsSettings(
   flags: TlsControllerSettings,
   configMapRef: string | null,
   configMaps: ConfigMapObject[],
-): { settings: TlsControllerSettings; diagnostics: Diagnostic[] } {
+): ResolvedTlsSettings {
   const settings: TlsControllerSettings = structuredClone(flags);
   const diagnostics: Diagnostic[] = [];
+  /** Keys whose effective value came from the ConfigMap (including mTLS forced on by an unreadable value). */
+  const fromConfigMap = new Set<string>();
   const wanted = configMapRef ? parseObjectRef(configMapRef, 'default') : undefined;
   const cm = wanted && configMaps.find((c) => (c.metadata?.namespace ?? 'default') === wanted.namespace && c.metadata?.name === wanted.name);
-  if (!cm) return { settings, diagnostics };
+  if (!cm) return { settings, diagnostics, fromConfigMap };
 
   const object = refOf('ConfigMap', cm.metadata);
   const data = cm.data && typeof cm.data === 'object' ? cm.data : {};
@@ -40,9 +72,14 @@ export function resolveTlsSettings(
     const raw = data[key];
     if (raw === undefined) return;
     const value = parseBoolean(String(raw));
-    if (value !== undefined) apply(value);
-    else {
-      onInvalid?.();
+    if (value !== undefined) {
+      apply(value);
+      fromConfigMap.add(key);
+    } else {
+      if (onInvalid) {
+        onInvalid();
+        fromConfigMap.add(key);
+      }
       problem(key, `invalid boolean ${JSON.stringify(String(raw).slice(0, 64))}: use true or false${onInvalid ? '; client verification is required everywhere until this is fixed (fail closed)' : '; the flag value is kept'}`);
     }
   };
@@ -56,8 +93,10 @@ export function resolveTlsSettings(
   const port = data[SETTING_KEYS.passthroughUpstreamPort];
   if (port !== undefined) {
     const n = Number(port);
-    if (Number.isInteger(n) && n >= 1 && n <= 65535) settings.sslPassthrough.upstreamPort = n;
-    else problem(SETTING_KEYS.passthroughUpstreamPort, `invalid port ${JSON.stringify(String(port).slice(0, 16))}: must be 1 to 65535; the flag value is kept`);
+    if (Number.isInteger(n) && n >= 1 && n <= 65535) {
+      settings.sslPassthrough.upstreamPort = n;
+      fromConfigMap.add(SETTING_KEYS.passthroughUpstreamPort);
+    } else problem(SETTING_KEYS.passthroughUpstreamPort, `invalid port ${JSON.stringify(String(port).slice(0, 16))}: must be 1 to 65535; the flag value is kept`);
   }
 
   const names = data[SETTING_KEYS.passthroughAllowedNames];
@@ -66,20 +105,25 @@ export function resolveTlsSettings(
     const bad = list.filter((n) => !isNamePattern(n));
     if (bad.length) problem(SETTING_KEYS.passthroughAllowedNames, `not DNS names or *.suffix patterns: ${bad.slice(0, 5).join(', ')}; they are ignored`);
     settings.sslPassthrough.allowedNames = list.filter((n) => isNamePattern(n));
+    fromConfigMap.add(SETTING_KEYS.passthroughAllowedNames);
   }
 
   const policy = data[SETTING_KEYS.httpPolicy];
   if (policy !== undefined) {
     const value = String(policy).trim().toLowerCase();
-    if ((HTTP_POLICIES as readonly string[]).includes(value)) settings.httpPolicy = value as HttpPolicy;
-    else problem(SETTING_KEYS.httpPolicy, `must be one of ${HTTP_POLICIES.join(', ')}; the flag value is kept`);
+    if ((HTTP_POLICIES as readonly string[]).includes(value)) {
+      settings.httpPolicy = value as HttpPolicy;
+      fromConfigMap.add(SETTING_KEYS.httpPolicy);
+    } else problem(SETTING_KEYS.httpPolicy, `must be one of ${HTTP_POLICIES.join(', ')}; the flag value is kept`);
   }
 
   const cert = data[SETTING_KEYS.defaultCertificate];
   if (cert !== undefined) {
     const ref = parseObjectRef(String(cert), object.namespace ?? 'default');
-    if (ref) settings.defaultCertificate = `${ref.namespace}/${ref.name}`;
-    else problem(SETTING_KEYS.defaultCertificate, 'must be a Secret reference, name or namespace/name; the flag value is kept');
+    if (ref) {
+      settings.defaultCertificate = `${ref.namespace}/${ref.name}`;
+      fromConfigMap.add(SETTING_KEYS.defaultCertificate);
+    } else problem(SETTING_KEYS.defaultCertificate, 'must be a Secret reference, name or namespace/name; the flag value is kept');
   }
-  return { settings, diagnostics };
+  return { settings, diagnostics, fromConfigMap };
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 export const SettingViewSchema = z.object({
   key: z.string().describe('the settings ConfigMap key, e.g. tls.mTLS'),
   value: z.unknown().describe('the effective value'),
-  origin: z.enum(['flag', 'configMap', 'built-in']).describe('flag: a flag, its environment variable or its default'),
+  origin: z.enum(['flag', 'configMap']).describe('flag: a flag, its environment variable or its default'),
   flagValue: z.unknown(),
   configMapValue: z.string().nullable(),
   problem: z.string().nullable().describe("why the ConfigMap's value is not (fully) used"),
