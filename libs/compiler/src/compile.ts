@@ -25,6 +25,7 @@ import { resolveTlsSettings } from './settings.js';
 import { ingressSpecSchema, type IngressBackendSpec, type IngressSpec } from './ingress-schema.js';
 import { defaultCompileOptions, type CompileOptions, type TlsControllerSettings } from './options.js';
 import { compareIngressAge } from './ordering.js';
+import { collisionDiagnostic, shadowedDefaultBackend, type DeclaredRoute } from './shadowing.js';
 import { sortDiagnostics, sortRoutes, sortVirtualHosts } from './sorting.js';
 
 export interface CompileResult {
@@ -36,7 +37,7 @@ interface HostBuilder {
   host: string;
   match: HostMatch;
   /** `Exact:/foo` or `Prefix:/foo` → the route that claimed it first. */
-  routes: Map<string, Route>;
+  routes: Map<string, DeclaredRoute>;
 }
 
 /**
@@ -140,18 +141,13 @@ class TableBuilder {
           source: { ingress: ref, field },
         };
         const key = `${route.pathType}:${route.path}`;
+        const claim: DeclaredRoute = { route, rawPath: entry.path ?? '/' };
         const winner = hostBuilder.routes.get(key);
         if (winner) {
-          this.diagnostics.push({
-            severity: 'warning',
-            code: 'RouteConflict',
-            message: `${route.pathType} ${route.path} on host ${hostBuilder.host} is already defined by Ingress ${winner.source.ingress.namespace}/${winner.source.ingress.name} (${winner.source.field}), which is older or sorts first; this path is ignored`,
-            object: ref,
-            field,
-          });
+          this.diagnostics.push(collisionDiagnostic(claim, winner, hostBuilder.host));
           return;
         }
-        hostBuilder.routes.set(key, route);
+        hostBuilder.routes.set(key, claim);
       });
     });
     return firstCluster;
@@ -319,9 +315,11 @@ class TableBuilder {
       .filter((h) => h.routes.size > 0 || this.tlsHosts.get(h.host)?.tls.mode === 'passthrough')
       .map((h) => {
         const tls = this.tlsHosts.get(h.host)?.tls;
-        return { host: h.host, match: h.match, routes: sortRoutes([...h.routes.values()]), ...(tls ? { tls } : {}) };
+        return { host: h.host, match: h.match, routes: sortRoutes([...h.routes.values()].map((d) => d.route)), ...(tls ? { tls } : {}) };
       });
     const tlsSettings = this.tlsSettings();
+    const shadowed = this.defaultBackend && shadowedDefaultBackend(this.defaultBackend, this.hosts.get('*')?.routes.get('Prefix:/')?.route);
+    if (shadowed) this.diagnostics.push(shadowed);
     const usedCertificates = new Set<string | null>(virtualHosts.map((v) => (v.tls?.mode === 'terminate' ? v.tls.certificateId : null)));
     usedCertificates.add(tlsSettings.defaultCertificateId);
     const used = new Set<string>(virtualHosts.flatMap((v) => v.routes.map((r) => r.clusterId)));

@@ -6,7 +6,7 @@ import { ingress, service, slice, snapshot, withBackends } from './fixtures.js';
 
 describe('conflicts between Ingresses', () => {
   const a = ingress('a-newer', { created: '2024-05-01T00:00:00Z', rules: [{ host: 'foo.com', paths: [{ path: '/x', service: 'a' }] }] });
-  const b = ingress('b-older', { created: '2024-01-01T00:00:00Z', rules: [{ host: 'foo.com', paths: [{ path: '/x/', service: 'b' }] }] });
+  const b = ingress('b-older', { created: '2024-01-01T00:00:00Z', rules: [{ host: 'foo.com', paths: [{ path: '/x', service: 'b' }] }] });
 
   it('the older creationTimestamp wins the same host+path, the loser gets a RouteConflict diagnostic', () => {
     const { config, diagnostics } = compile(withBackends([a, b]));
@@ -25,11 +25,11 @@ describe('conflicts between Ingresses', () => {
     expect(compile(withBackends([noTime1, noTime2])).config.virtualHosts[0].routes[0].source.ingress.name).toBe('alpha');
   });
 
-  it('Exact and Prefix on the same path do not conflict; Prefix and ImplementationSpecific do', () => {
+  it('Exact and Prefix on the same path do not collide; ImplementationSpecific is matched as Prefix, so it is shadowed', () => {
     const exact = ingress('e', { rules: [{ host: 'foo.com', paths: [{ path: '/x', pathType: 'Exact', service: 'c' }] }] });
     const impl = ingress('i', { rules: [{ host: 'foo.com', paths: [{ path: '/x', pathType: 'ImplementationSpecific', service: 'c' }] }] });
     expect(compile(withBackends([a, exact])).diagnostics).toEqual([]);
-    expect(compile(withBackends([b, impl])).diagnostics.map((d) => d.code)).toEqual(['RouteConflict']);
+    expect(compile(withBackends([b, impl])).diagnostics.map((d) => d.code)).toEqual(['ShadowedRoute']);
   });
 });
 
