@@ -11,6 +11,7 @@ import { SettingsModule } from './settings/settings.module.js';
 import { TrafficModule } from './traffic/traffic.module.js';
 import { RoutesController } from './routes/routes.controller.js';
 import { SourceInfoController } from './source-info/source-info.controller.js';
+import { SessionController } from './auth/session.controller.js';
 
 @Module({})
 export class AppModule {
@@ -26,7 +27,7 @@ export class AppModule {
         TrafficModule,
         IngressesModule.forRoot(controlPlane),
       ],
-      controllers: [HealthController, RoutesController, DiagnosticsController, SourceInfoController],
+      controllers: [HealthController, RoutesController, DiagnosticsController, SourceInfoController, SessionController],
     };
   }
 }

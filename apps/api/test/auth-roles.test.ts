@@ -35,6 +35,12 @@ describe('bearer tokens and roles under /api/v1', () => {
     }
   });
 
+  it('GET /api/v1/session tells each token its role, so a client can offer only what the token may do', async () => {
+    expect(await (await get('/api/v1/session', ADMIN)).json()).toEqual({ role: 'admin' });
+    expect(await (await get('/api/v1/session', VIEWER)).json()).toEqual({ role: 'viewer' });
+    expect((await get('/api/v1/session', 'nope')).status).toBe(401);
+  });
+
   it('health and readiness stay open', async () => {
     expect((await get('/healthz')).status).toBe(200);
   });
