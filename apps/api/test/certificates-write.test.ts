@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSigned, tlsSecret } from '@portico/testing';
 import type { ApiHandle } from '../src/config/api-options.js';
 import { waitFor } from './helpers.js';
-import { ADMIN, endpointSlice, ingress, ingressClass, service, startClusterApi, startKubeEmulator, waitReady, type KubeEmulator } from './kube-fixtures.js';
+import { ADMIN, endpointSlice, ingress, ingressClass, secret, service, startClusterApi, startKubeEmulator, waitReady, type KubeEmulator } from './kube-fixtures.js';
 import { capturingLogger, keyForms } from './tls-fixtures.js';
 
 const VIEWER = 'viewer-token';
@@ -51,13 +51,31 @@ describe('certificate writes (Kubernetes source)', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: 'default/upload-tls', certificate: { dnsNames: ['upload.example'], fingerprintSha256: new X509Certificate(cert.certPem).fingerprint256 } });
     expect(stored('upload-tls')).toMatchObject({ type: 'kubernetes.io/tls', data: { 'tls.crt': Buffer.from(cert.certPem).toString('base64'), 'tls.key': Buffer.from(cert.keyPem).toString('base64') } });
-    // The Kubernetes source keeps only Secrets an Ingress references: reference it, then it is listed with its uses.
+    // Listed before any Ingress references it (as with the file store), with its key's presence but not the key.
+    const unused = await waitFor(async () => (await call('GET', '/api/v1/certificates')).body.certificates?.find((c: any) => c.id === 'default/upload-tls'), 'the unreferenced upload in the list');
+    expect(unused).toMatchObject({ kind: 'tls', loaded: true, hasPrivateKey: true, usedBy: { hosts: [], servedFor: [] }, certificate: { dnsNames: ['upload.example'] } });
+    expect(unused.warnings).not.toContain('the Secret has no tls.key');
     emulator.create(ingress('upload', { host: 'upload.example', tlsSecret: 'upload-tls' }));
-    const listed = await waitFor(async () => (await call('GET', '/api/v1/certificates')).body.certificates?.find((c: any) => c.id === 'default/upload-tls' && c.loaded), 'the upload in the list');
+    const listed = await waitFor(async () => (await call('GET', '/api/v1/certificates')).body.certificates?.find((c: any) => c.id === 'default/upload-tls' && c.usedBy.servedFor.length), 'the upload served');
     expect(listed).toMatchObject({ kind: 'tls', usedBy: { hosts: ['upload.example'], servedFor: ['upload.example'] }, notCovered: [] });
 
     const again = await call('POST', '/api/v1/certificates', { namespace: 'default', name: 'upload-tls', certificatePem: cert.certPem, privateKeyPem: cert.keyPem });
     expect(again.status).toBe(409);
+  });
+
+  it('lists a TLS Secret made in the cluster that no Ingress references, and forgets it when deleted', async () => {
+    const made = await selfSigned(['kubectl.example']);
+    keys.push(made.keyPem);
+    emulator.create(tlsSecret('kubectl-tls', made));
+    emulator.create(secret('opaque', { token: 'never-listed' }, { type: 'Opaque' }));
+    const detail = await waitFor(async () => {
+      const found = await call('GET', '/api/v1/certificates/default/kubectl-tls');
+      return found.status === 200 ? found.body : undefined;
+    }, 'the cluster-made TLS Secret');
+    expect(detail.entries).toEqual([expect.objectContaining({ kind: 'tls', loaded: true, hasPrivateKey: true, certificate: expect.objectContaining({ dnsNames: ['kubectl.example'] }) })]);
+    expect((await call('GET', '/api/v1/certificates/default/opaque')).status).toBe(404);
+    emulator.remove('v1', 'Secret', 'default', 'kubectl-tls');
+    await waitFor(async () => (await call('GET', '/api/v1/certificates/default/kubectl-tls')).status === 404, 'the deleted Secret to leave the list');
   });
 
   it('refuses a key that does not match (422) without echoing any PEM, and a viewer (403)', async () => {

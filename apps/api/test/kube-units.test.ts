@@ -63,6 +63,15 @@ describe('Secrets the compiler may read', () => {
     });
     expect(stub).toEqual({ metadata: { name: 's', namespace: 'n', uid: 'u', resourceVersion: '7' }, type: 'Opaque' });
   });
+
+  it('but a TLS Secret keeps its certificates and that it has a key, never the key', () => {
+    const stub = secretStub({
+      metadata: { name: 't', namespace: 'n', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"tls.key":"a2V5"}}' } },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': 'Y2VydA==', 'tls.key': 'a2V5', 'ca.crt': 'Y2E=', extra: 'eA==' },
+    });
+    expect(stub).toEqual({ metadata: { name: 't', namespace: 'n' }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'Y2VydA==', 'ca.crt': 'Y2E=', 'tls.key': '' } });
+  });
 });
 
 describe('leader election details', () => {

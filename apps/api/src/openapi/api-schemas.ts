@@ -54,7 +54,7 @@ export const SourceInfoSchema = z.object({
       error: z.string().nullable().describe('the failure the watch is recovering from'),
     }),
   ),
-  secrets: z.object({ kept: z.number().int(), ignored: z.number().int().describe('Secrets no owned Ingress references: only their names are kept') }).optional(),
+  secrets: z.object({ kept: z.number().int(), ignored: z.number().int().describe('Secrets no owned Ingress references: only their names are kept (and a kubernetes.io/tls Secret\'s certificates, for the certificates list; never its key)') }).optional(),
   leader: z.object({ isLeader: z.boolean(), identity: z.string() }).nullable(),
 }) satisfies z.ZodType<SourceStatus & { leader: unknown }>;
 export type SourceInfoBody = z.infer<typeof SourceInfoSchema>;

@@ -17,6 +17,7 @@ import { NotFoundError } from '../write-errors.js';
 import { describeError, type KubeClient } from './kube-client.js';
 import { DEFAULT_BACKOFF, ResourceInformer, type Backoff, type InformerListener, type InformerSpec } from './resource-informer.js';
 import { keyOf, RESOURCES, resourcePath, type ResourceType } from './resources.js';
+import { TLS_SECRET_TYPE } from '../file-store/manifest-writer.js';
 import { referencedSecrets, secretForCompiler, secretStub } from './secret-references.js';
 
 export interface KubernetesSourceOptions {
@@ -42,8 +43,10 @@ export const KUBERNETES_UNAVAILABLE = 'KubernetesUnavailable';
  * completed its first list; after that an outage never empties anything: the last known objects stay, the problem
  * shows as a `KubernetesUnavailable` diagnostic, and it clears when the API server answers again.
  *
- * Secrets: the informer caches keep only stubs (name, namespace, uid, resourceVersion, type) of every Secret; the
- * data is kept only for Secrets an owned Ingress or the settings reference. A Secret that becomes referenced after
+ * Secrets: the informer caches keep only stubs (name, namespace, uid, resourceVersion, type) of every Secret, plus
+ * the certificates of `kubernetes.io/tls` Secrets (never their keys), so the certificates API lists every TLS Secret
+ * in the watched namespaces as the file store does; the data is kept only for Secrets an owned Ingress or the
+ * settings reference, and only that reaches the compiler. A Secret that becomes referenced after
  * it was seen is fetched with one GET. The Secret informers start after the Ingresses are listed, so in the usual
  * case the first list already keeps what is needed.
  */
@@ -130,7 +133,7 @@ export class KubernetesSource implements ConfigSource {
       ingresses: this.objectsOf<IngressObject>('ingresses'),
       services: this.objectsOf<ServiceObject>('services'),
       endpointSlices: this.objectsOf<EndpointSliceObject>('endpointSlices'),
-      secrets: [...this.secretData.values()],
+      secrets: [...this.secretData.values(), ...this.unreferencedCertificates()],
       configMaps: this.objectsOf<ConfigMapObject>('configMaps'),
     };
   }
@@ -187,9 +190,11 @@ export class KubernetesSource implements ConfigSource {
         const role = this.roleOf(informer);
         if (role === 'ingresses' || role === 'ingressClasses' || role === 'configMaps') this.referencesDirty = true;
         if (role === 'secrets') {
-          // Secrets nobody references (service account tokens, Helm releases …) change nothing: no recompile.
+          // Secrets nobody references (service account tokens, Helm releases …) change nothing: no recompile. A TLS
+          // Secret changes the certificates list, which is read from the compiled snapshot.
           const key = keyOf(object.metadata);
-          const relevant = verb === 'delete' ? this.secretData.delete(key) : this.referenced.has(key);
+          const dropped = verb === 'delete' && this.secretData.delete(key);
+          const relevant = dropped || this.referenced.has(key) || object.type === TLS_SECRET_TYPE;
           if (!relevant) return;
         }
         this.changed();
@@ -226,6 +231,14 @@ export class KubernetesSource implements ConfigSource {
       const stub = this.secretStubOf(namespace, name);
       if (stub) this.fetchSecret(namespace, name, stub.metadata?.uid);
     }
+  }
+
+  /**
+   * The TLS Secrets' public stubs, for listing. A referenced one is left out even while its data is being fetched:
+   * the compiler must never see a Secret without its key.
+   */
+  private unreferencedCertificates(): SecretObject[] {
+    return this.objectsOf<SecretObject>('secrets').filter((stub) => stub.type === TLS_SECRET_TYPE && !this.referenced.has(keyOf(stub.metadata)));
   }
 
   private secretStubOf(namespace: string, name: string): KubeObject | undefined {

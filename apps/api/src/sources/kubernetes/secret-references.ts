@@ -1,5 +1,6 @@
 import { ANNOTATIONS, ClassSelector, parseObjectRef, SETTING_KEYS, type CompileOptions } from '@portico/compiler';
 import type { ConfigMapObject, IngressClassObject, IngressObject, SecretObject } from '@portico/model';
+import { TLS_SECRET_TYPE } from '../file-store/manifest-writer.js';
 
 /**
  * Every Secret (`namespace/name`) the compiler may read: for each owned Ingress its `spec.tls[].secretName`, its
@@ -33,13 +34,23 @@ export function referencedSecrets(
   return keys;
 }
 
+/** Certificates are public: a TLS Secret nobody references keeps them, so the certificates API lists it like the file store. */
+const PUBLIC_KEYS = ['tls.crt', 'ca.crt'] as const;
+
 /**
- * What is kept of a Secret nobody references: enough to know it exists (and at which version), nothing of its data.
- * Annotations go too: `kubectl.kubernetes.io/last-applied-configuration` holds a copy of the whole Secret, keys included.
+ * What is kept of a Secret nobody references: enough to know it exists (and at which version), nothing of its data
+ * except, for a `kubernetes.io/tls` Secret, its certificates, and that it has a key (as an empty value: the key
+ * itself never enters the cache). Annotations go too: `kubectl.kubernetes.io/last-applied-configuration` holds a copy
+ * of the whole Secret, keys included.
  */
 export function secretStub(secret: SecretObject): SecretObject {
   const { name, namespace, uid, resourceVersion } = secret.metadata ?? {};
-  return { metadata: { name, namespace, uid, resourceVersion }, ...(secret.type ? { type: secret.type } : {}) };
+  const stub: SecretObject = { metadata: { name, namespace, uid, resourceVersion }, ...(secret.type ? { type: secret.type } : {}) };
+  if (secret.type !== TLS_SECRET_TYPE || !secret.data) return stub;
+  const data: Record<string, string> = {};
+  for (const key of PUBLIC_KEYS) if (typeof secret.data[key] === 'string') data[key] = secret.data[key];
+  if (typeof secret.data['tls.key'] === 'string') data['tls.key'] = '';
+  return { ...stub, data };
 }
 
 /** What is kept of a referenced Secret: its data and type, without annotations or managed fields. */
