@@ -53,6 +53,7 @@ const adminUrl = `http://127.0.0.1:${flags['admin-port']}`;
 const children = [
   run('api', 'apps/api/dist/main.js', ['--manifests', manifests, '--admin-port', flags['admin-port'], '--bind', flags.bind], {
     PORTICO_ADMIN_TOKEN: tokens.admin,
+    PORTICO_VIEWER_TOKEN: tokens.viewer,
     PORTICO_PROXY_TOKEN: tokens.proxy,
   }),
   run(
@@ -67,7 +68,8 @@ const children = [
 console.log(`
 Portico is starting (manifests: ${manifests})
   proxy:      http://127.0.0.1:${flags['http-port']}/  https://127.0.0.1:${flags['https-port']}/${demo ? `   try: curl http://demo.localhost:${flags['http-port']}/hi` : ''}
-  dashboard:  ${adminUrl}/   (admin token: ${tokens.admin}, kept in ${resolve(dataDir, 'tokens.json')})
+  dashboard:  ${adminUrl}/#token=${tokens.admin}
+              (admin token: ${tokens.admin}; viewer token: ${tokens.viewer}; kept in ${resolve(dataDir, 'tokens.json')})
   API docs:   ${adminUrl}/api/docs
   readiness:  ${adminUrl}/readyz   proxy: http://127.0.0.1:${flags['proxy-admin-port']}/readyz   metrics: http://127.0.0.1:${flags['proxy-admin-port']}/metrics
 `);
@@ -95,12 +97,11 @@ function run(name, script, args, env) {
   return child;
 }
 
+/** The tokens of this data directory: made once (unless given in the environment), kept readable by the owner only. */
 function loadTokens(file) {
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  const fresh = {
-    admin: process.env.PORTICO_ADMIN_TOKEN ?? randomBytes(18).toString('base64url'),
-    proxy: process.env.PORTICO_PROXY_TOKEN ?? randomBytes(18).toString('base64url'),
-  };
-  writeFileSync(file, JSON.stringify(fresh, null, 2) + '\n', { mode: 0o600 });
-  return fresh;
+  const kept = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const token = (role) => process.env[`PORTICO_${role.toUpperCase()}_TOKEN`] ?? kept[role] ?? randomBytes(18).toString('base64url');
+  const tokens = { admin: token('admin'), viewer: token('viewer'), proxy: token('proxy') };
+  if (JSON.stringify(tokens) !== JSON.stringify(kept)) writeFileSync(file, JSON.stringify(tokens, null, 2) + '\n', { mode: 0o600 });
+  return tokens;
 }

@@ -1,11 +1,8 @@
-/** The body of the API's `GET /readyz`. */
-export interface Readiness {
-  ready: boolean;
-  generation: number;
-  proxies: Array<{ id: string; appliedGeneration: number | null; connected: boolean }>;
-}
+import type { components } from '../../api/schema.gen.js';
 
-/** "applied to 2/3 proxies" — the propagation summary the overview shows. */
+export type Readiness = components['schemas']['Readiness'];
+
+/** "applied to 2/3 proxies" — how far the current generation has propagated. */
 export function propagationSummary(r: Readiness): string {
   const connected = r.proxies.filter((p) => p.connected);
   if (connected.length === 0) return 'no proxy connected';

@@ -1,0 +1,5 @@
+import { Page } from '../../components/page.js';
+
+export function IngressesPage() {
+  return <Page title="Ingresses">{null}</Page>;
+}
