@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { demoTls } from './demo-tls.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
@@ -47,6 +48,10 @@ if (demo) {
     const echo = await startEchoServer({ service: 'demo', pod, host: '127.0.0.1', port });
     stopping.push(() => echo.close());
   }
+  // The TLS backend (HTTPS upstream of tls.demo.localhost, far end of passthrough) presents its own certificate.
+  const { backend } = await demoTls(resolve(dataDir, 'demo-tls'), manifests);
+  const echo = await startEchoServer({ service: 'demo-tls', pod: 'demo-tls-1', host: '127.0.0.1', port: 18083, tls: backend });
+  stopping.push(() => echo.close());
 }
 
 const adminUrl = `http://127.0.0.1:${flags['admin-port']}`;
@@ -67,12 +72,22 @@ const children = [
 
 console.log(`
 Portico is starting (manifests: ${manifests})
-  proxy:      http://127.0.0.1:${flags['http-port']}/  https://127.0.0.1:${flags['https-port']}/${demo ? `   try: curl http://demo.localhost:${flags['http-port']}/hi` : ''}
+  proxy:      http://127.0.0.1:${flags['http-port']}/  https://127.0.0.1:${flags['https-port']}/${demo ? `   try: curl http://demo.localhost:${flags['http-port']}/hi` : ''}${demo ? demoTlsHint(flags['https-port']) : ''}
   dashboard:  ${adminUrl}/#token=${tokens.admin}
               (admin token: ${tokens.admin}; viewer token: ${tokens.viewer}; kept in ${resolve(dataDir, 'tokens.json')})
   API docs:   ${adminUrl}/api/docs
   readiness:  ${adminUrl}/readyz   proxy: http://127.0.0.1:${flags['proxy-admin-port']}/readyz   metrics: http://127.0.0.1:${flags['proxy-admin-port']}/metrics
 `);
+
+/** One line per TLS mode the demo shows, each a command that works as printed. */
+function demoTlsHint(port) {
+  const curl = (host, path = '/') => `curl -k --resolve ${host}:${port}:127.0.0.1 https://${host}:${port}${path}`;
+  return `
+  TLS demo:   terminated           ${curl('secure.demo.localhost', '/hi')}
+              HTTPS upstream       ${curl('tls.demo.localhost')}   (flip it to passthrough in the dashboard: Routes)
+              passthrough          ${curl('passthrough.demo.localhost')}   (the backend's own certificate)
+              mTLS                 ${curl('mtls.demo.localhost')}   (refused: no client certificate)`;
+}
 
 let exiting = false;
 async function shutdown(code) {
