@@ -4,3 +4,4 @@ export * from './routing-table.js';
 export * from './tls.js';
 export * from './delivery.js';
 export * from './traffic.js';
+export * from './live-events.js';

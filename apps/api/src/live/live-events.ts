@@ -1,26 +1,7 @@
-import type { Diagnostic } from '@portico/model';
+import type { Diagnostic, LiveEvent, LiveEventType } from '@portico/model';
 import { stableJson } from '../shared/stable-json.js';
 
-/** The event names of `GET /api/v1/events`. */
-export const LIVE_EVENT_TYPES = [
-  'generation',
-  'proxy-applied',
-  'proxy-rejected',
-  'proxy-connected',
-  'proxy-disconnected',
-  'diagnostic-raised',
-  'diagnostic-cleared',
-  'object-changed',
-] as const;
-export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];
-
-export interface LiveEvent {
-  id: number;
-  type: LiveEventType;
-  /** ISO time the API emitted it. */
-  time: string;
-  data: Record<string, unknown>;
-}
+export { LIVE_EVENT_TYPES, type LiveEvent, type LiveEventType } from '@portico/model';
 
 export type LiveEventListener = (event: LiveEvent) => void;
 

@@ -1,25 +1,8 @@
 import { useQueryClient } from '@tanstack/react-query';
+import { LIVE_EVENT_TYPES, type LiveEvent } from '@portico/model/live-events';
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 
-/** The event names the API's `GET /api/v1/events` stream sends (its `event:` field). */
-export const LIVE_EVENT_TYPES = [
-  'generation',
-  'proxy-applied',
-  'proxy-rejected',
-  'proxy-connected',
-  'proxy-disconnected',
-  'diagnostic-raised',
-  'diagnostic-cleared',
-  'object-changed',
-] as const;
-export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];
-
-export interface LiveEvent {
-  id: number;
-  type: LiveEventType;
-  time: string;
-  data: Record<string, unknown>;
-}
+export type { LiveEvent, LiveEventType } from '@portico/model/live-events';
 
 type Listener = (event: LiveEvent) => void;
 export type LiveConnection = 'connecting' | 'open' | 'reconnecting';
