@@ -3,22 +3,9 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiT
 import { z } from 'zod';
 import { ReadAccessGuard } from '../auth/bearer-token.guard.js';
 import { parseOrThrow } from '../errors/problem.js';
-import { problemResponse } from '../openapi/api-schemas.js';
+import { problemResponse, schemaRef } from '../openapi/api-schemas.js';
 import { ADMIN_AUTH } from '../openapi/openapi-document.js';
-import { openApiSchema } from '../openapi/zod-openapi.js';
-import { AuditLog, DEFAULT_AUDIT_CAPACITY } from './audit-log.js';
-
-export const AuditTargetSchema = z.object({ kind: z.string(), namespace: z.string().optional(), name: z.string() });
-export const AuditEntrySchema = z.object({
-  id: z.string(),
-  time: z.string().describe('ISO time of the change'),
-  actor: z.string().describe('the role of the token that made the change: admin (or viewer)'),
-  action: z.string().describe('create, replace, patch, delete, or a module verb'),
-  target: AuditTargetSchema,
-  before: z.unknown().describe('the object before the change (null for a create); Secret data is [redacted]'),
-  after: z.unknown().describe('the object as stored after the change (null for a delete); Secret data is [redacted]'),
-});
-export const AuditListSchema = z.object({ entries: z.array(AuditEntrySchema) });
+import { AuditLog, DEFAULT_AUDIT_CAPACITY, type AuditEntry } from './audit-log.js';
 
 const QuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(DEFAULT_AUDIT_CAPACITY).default(100) });
 
@@ -35,7 +22,7 @@ export class AuditController {
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: DEFAULT_AUDIT_CAPACITY, default: 100 } })
   @ApiOkResponse({
     description: 'the newest entries first',
-    schema: openApiSchema(AuditListSchema),
+    schema: schemaRef('AuditList'),
     example: {
       entries: [
         {
@@ -51,7 +38,7 @@ export class AuditController {
     },
   })
   @ApiResponse(problemResponse(400, 'limit is not an integer from 1 to 1000'))
-  list(@Query() query: Record<string, unknown>): z.infer<typeof AuditListSchema> {
+  list(@Query() query: Record<string, unknown>): { entries: AuditEntry[] } {
     const { limit } = parseOrThrow(QuerySchema, query, 'query', 'query');
     return { entries: this.audit.list(limit) };
   }

@@ -3,12 +3,19 @@ import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiQuery, Ap
 import { PRINCIPAL, ReadAccessGuard, WriteAccessGuard, type Role } from '../auth/bearer-token.guard.js';
 import { parseOrThrow } from '../errors/problem.js';
 import { inlineSchema } from '../explain/inline-schema.js';
-import { problemResponse } from '../openapi/api-schemas.js';
+import { problemResponse, schemaRef } from '../openapi/api-schemas.js';
 import { ADMIN_AUTH } from '../openapi/openapi-document.js';
 import { ConfigPipeline } from '../pipeline/config-pipeline.js';
 import { tableView } from '../hosts/table-view.js';
 import type { HttpRequest } from '../shared/express-types.js';
 import { certificateInventory, type CertificateEntry } from './certificate-inventory.js';
+import {
+  CERTIFICATE_ENTRY_EXAMPLE,
+  CERTIFICATE_REPLACE_EXAMPLES,
+  CERTIFICATE_UPLOAD_EXAMPLES,
+  SELF_SIGNED_EXAMPLES,
+  WRITTEN_CERTIFICATE_EXAMPLE,
+} from './certificate-schemas.js';
 import { CertificateWrites, ReplaceCertificateSchema, SecretNameSchema, SelfSignedSchema, UploadCertificateSchema, type WrittenCertificate } from './certificate-writes.js';
 
 type Principal = HttpRequest & { [PRINCIPAL]?: Role };
@@ -16,7 +23,8 @@ const actorOf = (request: Principal): string => request[PRINCIPAL] ?? 'admin';
 
 const WRITTEN = {
   description: 'the stored certificate\'s public facts (never the key) and the Secret\'s resourceVersion',
-  schema: { type: 'object' },
+  schema: schemaRef('WrittenCertificate'),
+  example: WRITTEN_CERTIFICATE_EXAMPLE,
 };
 
 @ApiTags('certificates')
@@ -34,7 +42,8 @@ export class CertificatesController {
   @ApiOkResponse({
     description:
       'every TLS Secret (kind tls) and CA bundle (kind ca-bundle, a Secret\'s ca.crt) the source or the table holds: subject, SANs, issuer, serial, validity, days left, key type and size, SHA-256 fingerprint, chain check, the hosts and Ingresses using it, the hosts it fails to cover, and warnings. Never a private key.',
-    schema: { type: 'object', properties: { generation: { type: 'integer' }, certificates: { type: 'array', items: { type: 'object' } } } },
+    schema: schemaRef('CertificateList'),
+    example: { generation: 7, certificates: [CERTIFICATE_ENTRY_EXAMPLE] },
   })
   @ApiResponse(problemResponse(503, 'nothing compiled yet'))
   list(): { generation: number; certificates: CertificateEntry[] } {
@@ -44,7 +53,11 @@ export class CertificatesController {
 
   @Get(':namespace/:name')
   @UseGuards(ReadAccessGuard)
-  @ApiOkResponse({ description: 'the entries of one Secret (its tls and/or ca-bundle entry)', schema: { type: 'object' } })
+  @ApiOkResponse({
+    description: 'the entries of one Secret (its tls and/or ca-bundle entry)',
+    schema: schemaRef('CertificateDetail'),
+    example: { generation: 7, id: 'shop/shop-tls', entries: [CERTIFICATE_ENTRY_EXAMPLE] },
+  })
   @ApiResponse(problemResponse(404, 'no such TLS Secret or CA bundle'))
   detail(@Param('namespace') namespace: string, @Param('name') name: string): { generation: number; id: string; entries: CertificateEntry[] } {
     const view = tableView(this.pipeline);
@@ -56,7 +69,7 @@ export class CertificatesController {
 
   @Post()
   @UseGuards(WriteAccessGuard)
-  @ApiBody({ schema: inlineSchema(UploadCertificateSchema, 'input'), description: 'a certificate chain (leaf first) and its unencrypted private key, in PEM' })
+  @ApiBody({ schema: inlineSchema(UploadCertificateSchema, 'input'), examples: CERTIFICATE_UPLOAD_EXAMPLES, description: 'a certificate chain (leaf first) and its unencrypted private key, in PEM' })
   @ApiCreatedResponse(WRITTEN)
   @ApiResponse(problemResponse(403, 'the viewer token cannot write'))
   @ApiResponse(problemResponse(409, 'the Secret exists (use PUT to replace it)'))
@@ -67,7 +80,7 @@ export class CertificatesController {
 
   @Post('self-signed')
   @UseGuards(WriteAccessGuard)
-  @ApiBody({ schema: inlineSchema(SelfSignedSchema, 'input'), description: 'generates an ECDSA P-256 key and a self-signed certificate for the hosts (the first is the CN) and stores them as a kubernetes.io/tls Secret' })
+  @ApiBody({ schema: inlineSchema(SelfSignedSchema, 'input'), examples: SELF_SIGNED_EXAMPLES, description: 'generates an ECDSA P-256 key and a self-signed certificate for the hosts (the first is the CN) and stores them as a kubernetes.io/tls Secret' })
   @ApiCreatedResponse(WRITTEN)
   @ApiResponse(problemResponse(403, 'the viewer token cannot write'))
   @ApiResponse(problemResponse(409, 'the Secret exists'))
@@ -77,7 +90,7 @@ export class CertificatesController {
 
   @Put(':namespace/:name')
   @UseGuards(WriteAccessGuard)
-  @ApiBody({ schema: inlineSchema(ReplaceCertificateSchema, 'input'), description: 'replaces tls.crt and tls.key of an existing TLS Secret (other keys such as ca.crt are kept)' })
+  @ApiBody({ schema: inlineSchema(ReplaceCertificateSchema, 'input'), examples: CERTIFICATE_REPLACE_EXAMPLES, description: 'replaces tls.crt and tls.key of an existing TLS Secret (other keys such as ca.crt are kept)' })
   @ApiOkResponse(WRITTEN)
   @ApiResponse(problemResponse(403, 'the viewer token cannot write'))
   @ApiResponse(problemResponse(404, 'no such Secret'))
@@ -91,8 +104,12 @@ export class CertificatesController {
   @Delete(':namespace/:name')
   @HttpCode(200)
   @UseGuards(WriteAccessGuard)
-  @ApiQuery({ name: 'force', required: false, description: 'true: delete even while Ingresses or the settings use it' })
-  @ApiOkResponse({ description: 'deleted; `wasUsedBy` lists what referred to it (only with force)', schema: { type: 'object', properties: { deleted: { type: 'string' }, wasUsedBy: { type: 'array', items: { type: 'string' } } } } })
+  @ApiQuery({ name: 'force', required: false, schema: { type: 'boolean', default: false }, description: 'true (or 1): delete even while Ingresses or the settings use it' })
+  @ApiOkResponse({
+    description: 'deleted; `wasUsedBy` lists what referred to it (only with force)',
+    schema: schemaRef('CertificateDeleted'),
+    example: { deleted: 'shop/shop-tls', wasUsedBy: ['Ingress shop/web (spec.tls[0].secretName)'] },
+  })
   @ApiResponse(problemResponse(403, 'the viewer token cannot write'))
   @ApiResponse(problemResponse(404, 'no such Secret'))
   @ApiResponse(problemResponse(409, 'in use (without force)'))

@@ -5,7 +5,8 @@ import { parseOrThrow } from '../errors/problem.js';
 import { inlineSchema } from '../explain/inline-schema.js';
 import type { HttpRequest } from '../shared/express-types.js';
 import { PassthroughToggleSchema, PassthroughToggleService, type PassthroughResult } from './passthrough-toggle.js';
-import { problemResponse } from '../openapi/api-schemas.js';
+import { problemResponse, schemaRef } from '../openapi/api-schemas.js';
+import { HOST_SUMMARY_EXAMPLE, PASSTHROUGH_SWITCH_EXAMPLES } from './hosts-schemas.js';
 import { ADMIN_AUTH } from '../openapi/openapi-document.js';
 import { ConfigPipeline } from '../pipeline/config-pipeline.js';
 import { hostDetail, hostSummaries, type HostDetail, type HostSummary } from './host-summary.js';
@@ -27,7 +28,8 @@ export class HostsController {
   @ApiOkResponse({
     description:
       'one entry per virtual host of the current table: mode (plain, terminated, passthrough), http policy, the certificate served and why, client verification (CA subjects, depth), upstream TLS per cluster, routes count, source Ingresses and diagnostics. No private key.',
-    schema: { type: 'object', properties: { generation: { type: 'integer' }, hosts: { type: 'array', items: { type: 'object' } } } },
+    schema: schemaRef('HostList'),
+    example: { generation: 7, hosts: [HOST_SUMMARY_EXAMPLE] },
   })
   list(): { generation: number; hosts: HostSummary[] } {
     const view = tableView(this.pipeline);
@@ -37,7 +39,15 @@ export class HostsController {
   @Get(':host')
   @UseGuards(ReadAccessGuard)
   @ApiParam({ name: 'host', description: 'a host name, `*.example.com` for a wildcard, `*` for the host-less rules' })
-  @ApiOkResponse({ description: 'the host as in the list, with its routes', schema: { type: 'object' } })
+  @ApiOkResponse({
+    description: 'the host as in the list, with its routes',
+    schema: schemaRef('HostDetail'),
+    example: {
+      generation: 7,
+      ...HOST_SUMMARY_EXAMPLE,
+      routeList: [{ id: 'shop/web:r0p0', path: '/', pathType: 'Prefix', clusterId: 'shop/web:80', rewrite: null, source: { ingress: { kind: 'Ingress', namespace: 'shop', name: 'web' }, field: 'spec.rules[0].http.paths[0]' } }],
+    },
+  })
   @ApiResponse(problemResponse(404, 'no virtual host of that name'))
   detail(@Param('host') host: string): HostDetail & { generation: number } {
     const view = tableView(this.pipeline);
@@ -51,13 +61,31 @@ export class HostsController {
   @ApiParam({ name: 'host', description: 'a named host (not `*`)' })
   @ApiBody({
     schema: inlineSchema(PassthroughToggleSchema, 'input'),
+    examples: PASSTHROUGH_SWITCH_EXAMPLES,
     description:
       'sets (`enabled: true` → "true") or removes the portico.dev/ssl-passthrough annotation on the Ingress(es) whose rules name the host, with a JSON merge patch conditional on the version read. Several owning Ingresses: 409 unless allIngresses is true. The annotation is per Ingress, so the Ingress\'s other hosts switch too (reported).',
   })
   @ApiOkResponse({
     description:
       'what the switch changes (routes that stop applying, rewrites, client verification, forwarded headers, the certificate no longer served, other hosts affected) and warnings (the backend must speak TLS for the name); with dryRun nothing is written',
-    schema: { type: 'object' },
+    schema: schemaRef('PassthroughResult'),
+    example: {
+      host: 'shop.example.com',
+      enabled: true,
+      dryRun: true,
+      written: false,
+      ingresses: [{ ingress: { kind: 'Ingress', namespace: 'shop', name: 'web' }, before: null, after: 'true', changed: true, resourceVersion: '3f2a9c0d1b7e4a55' }],
+      effects: {
+        routesStopApplying: [{ id: 'shop/web:r0p1', path: '/api', pathType: 'Prefix' }],
+        forwardedTo: [{ ingress: { kind: 'Ingress', namespace: 'shop', name: 'web' }, clusterId: 'shop/web:80', service: 'shop/web:80' }],
+        rewritesStopApplying: [],
+        clientVerificationStopsApplying: null,
+        forwardedHeadersStopApplying: ['X-Forwarded-For', 'X-Forwarded-Proto', 'X-Forwarded-Host', 'X-Forwarded-Port', 'X-Real-IP'],
+        certificateNoLongerServed: 'shop/shop-tls',
+        alsoAffectedHosts: [],
+      },
+      warnings: ['the backend (shop/web:80) must speak TLS itself and present a certificate valid for shop.example.com: the proxy relays the raw TLS bytes and the backend\'s certificate is what clients see (not checked by this API)'],
+    },
   })
   @ApiResponse(problemResponse(400, 'invalid body, or a host-less rule'))
   @ApiResponse(problemResponse(403, 'the viewer token cannot write'))

@@ -14,7 +14,7 @@ import {
 import type { IngressObject } from '@portico/model';
 import { PRINCIPAL, ReadAccessGuard, WriteAccessGuard, type Role } from '../auth/bearer-token.guard.js';
 import { parseOrThrow, ValidationProblem } from '../errors/problem.js';
-import { problemResponse } from '../openapi/api-schemas.js';
+import { problemResponse, schemaRef } from '../openapi/api-schemas.js';
 import { ADMIN_AUTH } from '../openapi/openapi-document.js';
 import { openApiSchema } from '../openapi/zod-openapi.js';
 import type { HttpRequest } from '../shared/express-types.js';
@@ -23,9 +23,7 @@ import {
   DeleteQuerySchema,
   INGRESS_EXAMPLE,
   IngressBodySchema,
-  IngressListSchema,
   IngressNameSchema,
-  IngressViewSchema,
   ListQuerySchema,
   MergePatchSchema,
   NamespaceSchema,
@@ -85,12 +83,12 @@ export class IngressesController {
   @Get()
   @UseGuards(ReadAccessGuard)
   @ApiOperation({ summary: 'List Ingresses (sorted by namespace, then name), paginated' })
-  @ApiQuery({ name: 'namespace', required: false, description: 'only this namespace' })
-  @ApiQuery({ name: 'host', required: false, description: 'only Ingresses naming this host in a rule or in spec.tls (case-insensitive)' })
-  @ApiQuery({ name: 'class', required: false, description: 'only this class (spec.ingressClassName, or the kubernetes.io/ingress.class annotation)' })
+  @ApiQuery({ name: 'namespace', required: false, schema: { type: 'string', maxLength: 63 }, example: 'shop', description: 'only this namespace' })
+  @ApiQuery({ name: 'host', required: false, schema: { type: 'string', maxLength: 253 }, example: 'shop.example.com', description: 'only Ingresses naming this host in a rule or in spec.tls (case-insensitive)' })
+  @ApiQuery({ name: 'class', required: false, schema: { type: 'string', maxLength: 253 }, example: 'portico', description: 'only this class (spec.ingressClassName, or the kubernetes.io/ingress.class annotation)' })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } })
-  @ApiQuery({ name: 'continue', required: false, description: 'the continue token of the previous page' })
-  @ApiOkResponse({ description: 'one page of Ingresses', schema: openApiSchema(IngressListSchema), example: { items: [viewExample], continue: null } })
+  @ApiQuery({ name: 'continue', required: false, schema: { type: 'string', maxLength: 2048 }, description: 'the continue token of the previous page' })
+  @ApiOkResponse({ description: 'one page of Ingresses', schema: schemaRef('IngressList'), example: { items: [viewExample], continue: null } })
   @ApiResponse(problem(400, 'an invalid query parameter (named in errors[].field) or continue token'))
   list(@Query() query: Record<string, unknown>): IngressList {
     return this.ingresses.list(parseOrThrow(ListQuerySchema, query, 'query', 'query'));
@@ -101,7 +99,7 @@ export class IngressesController {
   @ApiOperation({ summary: 'One Ingress with its compiled routes and diagnostics' })
   @ApiParam(nsParam)
   @ApiParam(nameParam)
-  @ApiOkResponse({ description: 'the Ingress', schema: openApiSchema(IngressViewSchema), example: viewExample })
+  @ApiOkResponse({ description: 'the Ingress', schema: schemaRef('IngressView'), example: viewExample })
   @ApiResponse(problem(400, 'an invalid namespace or name'))
   @ApiResponse(problem(404, 'no such Ingress'))
   get(@Param('namespace') namespace: string, @Param('name') name: string): IngressView {
@@ -112,7 +110,7 @@ export class IngressesController {
   @UseGuards(WriteAccessGuard)
   @ApiOperation({ summary: 'Create an Ingress', description: 'The Ingress is checked with the compiler against the current objects before it is written.' })
   @ApiBody({ description: 'a networking.k8s.io/v1 Ingress (at most 1 MiB)', schema: openApiSchema(IngressBodySchema, 'input'), examples: { ingress: { value: INGRESS_EXAMPLE } } })
-  @ApiCreatedResponse({ description: 'the Ingress as stored; pending until the pipeline has compiled it', schema: openApiSchema(IngressViewSchema), example: { ...viewExample, pending: true, routes: [] } })
+  @ApiCreatedResponse({ description: 'the Ingress as stored; pending until the pipeline has compiled it', schema: schemaRef('IngressView'), example: { ...viewExample, pending: true, routes: [] } })
   @ApiResponse(problem(400, 'malformed JSON, a wrong type, or an unknown field in the body or its metadata (named in errors[].field)'))
   @ApiResponse(problem(403, 'the viewer token cannot write'))
   @ApiResponse(problem(409, 'an Ingress with that namespace and name exists'))
@@ -133,7 +131,7 @@ export class IngressesController {
   @ApiParam(nsParam)
   @ApiParam(nameParam)
   @ApiBody({ description: 'the whole Ingress, with metadata.resourceVersion (at most 1 MiB)', schema: openApiSchema(IngressBodySchema, 'input'), examples: { ingress: { value: { ...INGRESS_EXAMPLE, metadata: { ...INGRESS_EXAMPLE.metadata, resourceVersion: '3f2a9c0d1b7e4a55' } } } } })
-  @ApiOkResponse({ description: 'the Ingress as stored', schema: openApiSchema(IngressViewSchema), example: { ...viewExample, pending: true } })
+  @ApiOkResponse({ description: 'the Ingress as stored', schema: schemaRef('IngressView'), example: { ...viewExample, pending: true } })
   @ApiResponse(problem(400, 'malformed JSON, a wrong or unknown field, no metadata.resourceVersion, or a name/namespace that differs from the path'))
   @ApiResponse(problem(403, 'the viewer token cannot write'))
   @ApiResponse(problem(404, 'no such Ingress'))
@@ -168,7 +166,7 @@ export class IngressesController {
   @ApiParam(nameParam)
   @ApiConsumes(...PATCH_TYPES)
   @ApiBody({ description: 'a merge patch', schema: openApiSchema(MergePatchSchema, 'input'), examples: { labels: { value: { metadata: { labels: { team: 'shop' } } } } } })
-  @ApiOkResponse({ description: 'the Ingress as stored', schema: openApiSchema(IngressViewSchema), example: { ...viewExample, pending: true } })
+  @ApiOkResponse({ description: 'the Ingress as stored', schema: schemaRef('IngressView'), example: { ...viewExample, pending: true } })
   @ApiResponse(problem(400, 'malformed JSON, a patch that is not an object, or a result with a wrong or unknown field or another name'))
   @ApiResponse(problem(403, 'the viewer token cannot write'))
   @ApiResponse(problem(404, 'no such Ingress'))
@@ -199,10 +197,10 @@ export class IngressesController {
   @ApiOperation({ summary: 'Delete an Ingress' })
   @ApiParam(nsParam)
   @ApiParam(nameParam)
-  @ApiQuery({ name: 'resourceVersion', required: false, description: 'delete only if the Ingress is still at this version (409 otherwise)' })
+  @ApiQuery({ name: 'resourceVersion', required: false, schema: { type: 'string' }, example: '3f2a9c0d1b7e4a55', description: 'delete only if the Ingress is still at this version (409 otherwise)' })
   @ApiOkResponse({
     description: 'deleted: the last known object, and the routes still served until the pipeline has compiled the change',
-    schema: openApiSchema(IngressViewSchema),
+    schema: schemaRef('IngressView'),
     example: { ...viewExample, pending: true },
   })
   @ApiResponse(problem(400, 'an invalid namespace, name or query parameter'))

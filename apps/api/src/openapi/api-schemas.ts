@@ -1,6 +1,18 @@
 import { z } from 'zod';
-import { DiagnosticSchema, ProxyAckSchema, RoutingTableSchema, StreamMessageSchema } from '@portico/model';
+import { CertificateSchema, DiagnosticSchema, ProxyAckSchema, REDACTED, RoutingTableSchema, StreamMessageSchema } from '@portico/model';
+import { AuditListSchema } from '../audit/audit-schemas.js';
+import {
+  CertificateDeletedSchema,
+  CertificateDetailSchema,
+  CertificateEntrySchema,
+  CertificateListSchema,
+  WrittenCertificateSchema,
+} from '../certificates/certificate-schemas.js';
 import type { ProxyStatus } from '../delivery/proxy-registry.js';
+import { ExplanationSchema } from '../explain/explain-schemas.js';
+import { HostDetailSchema, HostListSchema, HostSummarySchema, PassthroughResultSchema } from '../hosts/hosts-schemas.js';
+import { IngressObjectSchema, PublishedIngressListSchema, PublishedIngressViewSchema } from '../ingresses/ingress-view-schemas.js';
+import { LiveEventSchema } from '../live/live-events-schemas.js';
 import type { SourceStatus } from '../sources/config-source.js';
 import { SettingsPatchDocSchema, SettingsSchema, SettingsUpdatedSchema } from '../settings/settings-schemas.js';
 import { ProxyTrafficReportSchema, TrafficReportResultSchema, TrafficSummarySchema } from '../traffic/traffic-schemas.js';
@@ -20,6 +32,16 @@ export const ProxyStatusSchema = z.object({
   applyMs: z.number().nullable(),
   lastError: z.object({ generation: z.number().int(), message: z.string() }).nullable(),
 }) satisfies z.ZodType<ProxyStatus>;
+
+/**
+ * The routing table as the admin API shows it (`GET /api/v1/routes`): every private key is replaced, always. (Proxies
+ * get the keys on the config stream, described by ConfigStreamMessage.)
+ */
+export const RedactedRoutingTableSchema = RoutingTableSchema.extend({
+  certificates: z.array(
+    CertificateSchema.extend({ keyPem: z.literal(REDACTED).describe('always "[redacted]": private keys reach proxies only, on the config stream') }),
+  ),
+});
 
 export const ProxyListSchema = z.object({
   generation: z.number().int().describe('the generation proxies should have applied'),
@@ -75,7 +97,7 @@ export const ProblemSchema = z.object({
 
 /** Every schema the OpenAPI document publishes under `components.schemas`. */
 export const API_SCHEMAS = {
-  RoutingTable: RoutingTableSchema,
+  RoutingTable: RedactedRoutingTableSchema,
   Diagnostic: DiagnosticSchema,
   DiagnosticList: DiagnosticListSchema,
   ProxyAck: ProxyAckSchema,
@@ -92,6 +114,21 @@ export const API_SCHEMAS = {
   ProxyTrafficReport: ProxyTrafficReportSchema,
   TrafficReportResult: TrafficReportResultSchema,
   TrafficSummary: TrafficSummarySchema,
+  HostSummary: HostSummarySchema,
+  HostList: HostListSchema,
+  HostDetail: HostDetailSchema,
+  PassthroughResult: PassthroughResultSchema,
+  CertificateEntry: CertificateEntrySchema,
+  CertificateList: CertificateListSchema,
+  CertificateDetail: CertificateDetailSchema,
+  WrittenCertificate: WrittenCertificateSchema,
+  CertificateDeleted: CertificateDeletedSchema,
+  Explanation: ExplanationSchema,
+  Ingress: IngressObjectSchema,
+  IngressView: PublishedIngressViewSchema,
+  IngressList: PublishedIngressListSchema,
+  AuditList: AuditListSchema,
+  LiveEvent: LiveEventSchema,
 } as const;
 export type ApiSchemaName = keyof typeof API_SCHEMAS;
 
