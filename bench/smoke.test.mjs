@@ -1,0 +1,63 @@
+// The bench's pure parts (parsing wrk and /proc, percentiles, the report), checked without running a load:
+//   npx node --test bench/smoke.test.mjs
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { area } from './lib/profile.mjs';
+import { summarise, table } from './lib/report.mjs';
+import { cpuUsPer, parseCpuTicks, parseDurationMs, parseRssKb, parseWrk, percentile } from './lib/stats.mjs';
+
+const WRK = `Running 2s test @ http://127.0.0.1:8000/small
+  1 threads and 50 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.02ms  300.00us   9.10ms   90.00%
+  Latency Distribution
+     50%  850.00us
+     75%    1.10ms
+     90%    1.40ms
+     99%    2.50ms
+  120000 requests in 2.00s, 30.00MB read
+  Socket errors: connect 0, read 1, write 0, timeout 2
+  Non-2xx or 3xx responses: 4
+Requests/sec:  60000.00
+Transfer/sec:     15.00MB
+`;
+
+test('wrk output: requests, rate, percentiles in ms, errors', () => {
+  assert.deepEqual(parseWrk(WRK), { requests: 120000, rps: 60000, p50: 0.85, p99: 2.5, errors: 7 });
+  assert.equal(parseDurationMs('2.5s'), 2500);
+  assert.throws(() => parseWrk('garbage'));
+});
+
+test('/proc/<pid>/stat: utime + stime, even with spaces and parentheses in the name', () => {
+  const line = '1234 (node (main) x) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 11 0 100 1000 2000';
+  assert.equal(parseCpuTicks(line), 300);
+  assert.equal(parseRssKb('Name:\tnode\nVmRSS:\t  123456 kB\n'), 123456);
+  assert.equal(cpuUsPer(300, 100_000), 30); // 3 s of CPU over 100k requests
+});
+
+test('percentile: nearest rank', () => {
+  const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+  assert.equal(percentile(sorted, 50), 50);
+  assert.equal(percentile(sorted, 95), 95);
+  assert.equal(percentile(sorted, 100), 100);
+  assert.ok(Number.isNaN(percentile([], 50)));
+});
+
+test('report: medians over rounds and ratios to nginx of the same scenario', () => {
+  const cell = (proxy, rps, cpuUs) => ({ scenario: 's', proxy, rps, p50: 1, p99: 2, cpuUs, rssMb: 10, errors: 0 });
+  const rows = summarise([cell('nginx', 100, 10), cell('nginx', 120, 10), cell('portico', 66, 30), cell('portico', 60, 40)]);
+  const portico = rows.find((r) => r.proxy === 'portico');
+  assert.equal(portico.rps, 60); // nearest-rank median of two is the lower one
+  assert.equal(portico.rpsRatio, 0.6);
+  assert.equal(portico.cpuRatio, 3);
+  assert.match(table(rows), /\| s \| portico \| 60 \|/);
+});
+
+test('profile areas: our folders, npm packages, Node modules, natives', () => {
+  assert.equal(area('apps/proxy/dist/routing/http-proxy.js', 'f'), 'apps/proxy/routing');
+  assert.equal(area('pino/lib/tools.js', 'f'), 'pino');
+  assert.equal(area('@scope/pkg/x.js', 'f'), '@scope/pkg');
+  assert.equal(area('node:internal/streams/writable', 'f'), 'node:streams');
+  assert.equal(area('', 'writev'), 'native (V8 / libuv / OpenSSL)');
+  assert.equal(area('', '(garbage collector)'), '(garbage collector)');
+});
