@@ -73,17 +73,19 @@ export class SettingsService {
     });
     const wanted = after.data ?? {};
     const applied = await this.waitForCompile(() => {
-      const seen = this.configMap()?.data ?? {};
+      // Read from what was compiled, not from the source: a source may build a new snapshot object on every call.
+      const compiled = this.pipeline.lastCompiled()?.snapshot;
+      const seen = (compiled && findConfigMap(ref, compiled.configMaps ?? [])?.data) ?? {};
       const keys = new Set([...Object.keys(wanted), ...Object.keys(data)]);
       return [...keys].every((key) => (seen[key] ?? null) === (wanted[key] ?? null));
     });
     return { ...this.view(), applied };
   }
 
-  private async waitForCompile(seen: () => boolean): Promise<boolean> {
+  private async waitForCompile(compiled: () => boolean): Promise<boolean> {
     const deadline = Date.now() + APPLY_WAIT_MS;
     while (Date.now() < deadline) {
-      if (seen() && this.pipeline.lastCompiled()?.snapshot === this.controlPlane.source.snapshot()) {
+      if (compiled()) {
         await this.pipeline.settled();
         return true;
       }
