@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { startApi, type ApiHandle, type ApiOptions } from '@portico/api';
 import { startEchoServer, type EchoServer } from '@portico/api/demo';
 import { startProxy, type ProxyHandle, type ProxyOptions } from '@portico/proxy';
-import type { KubeEmulator } from '@portico/testing';
+import { SseClient, type KubeEmulator } from '@portico/testing';
 import { eventually, get, type RequestOptions } from './http-client.js';
 import { EmulatedCluster, ManifestDirectory, type ObjectStore, type SourceKind } from './stores.js';
 
@@ -125,6 +125,11 @@ export class Stack {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+  }
+
+  /** The admin API's live event stream, with the admin token; the caller closes it. */
+  events(): Promise<SseClient> {
+    return SseClient.open(`${this.api.url}/api/v1/events`, { authorization: `Bearer ${ADMIN_TOKEN}` });
   }
 
   /** An admin API read with the admin token. */

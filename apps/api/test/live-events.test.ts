@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SseClient } from '@portico/testing';
 import { CONFIG_ACK_PATH, CONFIG_STREAM_PATH } from '@portico/model';
 import { startApi } from '../src/index.js';
 import type { ApiHandle } from '../src/config/api-options.js';
 import { fakeCompile } from './fakes.js';
 import { makeTempDir, silentLogger, waitFor } from './helpers.js';
 import { NdjsonClient } from './ndjson-client.js';
-import { SseClient } from './sse-client.js';
 import { diffDiagnostics, formatSse, LiveEventHub } from '../src/live/live-events.js';
 
 const ADMIN = 'admin-secret';

@@ -1,13 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SseClient } from '@portico/testing';
 import { createApp, type CreatedApp } from '../src/app.js';
 import type { ApiHandle } from '../src/config/api-options.js';
 import { startApi } from '../src/index.js';
 import { API_SCHEMAS, type ApiSchemaName } from '../src/openapi/api-schemas.js';
 import { fakeCompile } from './fakes.js';
 import { json, makeTempDir, silentLogger, waitFor } from './helpers.js';
-import { SseClient } from './sse-client.js';
 import { keyForms, tlsFixture, writeManifests, type Fixture } from './tls-fixtures.js';
 
 /**

@@ -1,5 +1,3 @@
-import { waitFor } from './helpers.js';
-
 export interface SseMessage {
   id?: string;
   event: string;
@@ -25,8 +23,15 @@ export class SseClient {
     return client;
   }
 
-  next(match: (message: SseMessage) => boolean, what: string, timeoutMs = 5000): Promise<SseMessage> {
-    return waitFor(() => this.events.find(match), what, timeoutMs);
+  /** The first event (already received or still to come) that `match` accepts; fails after `timeoutMs`. */
+  async next(match: (message: SseMessage) => boolean, what: string, timeoutMs = 5000): Promise<SseMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events.find(match);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (events: ${this.events.map((e) => e.event).join(', ') || 'none'})`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   close(): void {
