@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpStatus, Param, Patch, Post, Put, Query, Req, UnsupportedMediaTypeException, UseGuards } from '@nestjs/common';
+import { Body, ConflictException, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put, Query, Req, UnsupportedMediaTypeException, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -31,6 +31,8 @@ import {
   type IngressList,
   type IngressView,
 } from './ingress-schemas.js';
+import { annotationCatalog, type AnnotationCatalog } from './annotation-catalog.js';
+import { WriteQuerySchema, type IngressDryRun } from './dry-run.js';
 import { IngressesService } from './ingresses.service.js';
 
 type PrincipalRequest = HttpRequest & { [PRINCIPAL]?: Role };
@@ -63,6 +65,15 @@ const invalidExample = {
   detail: 'Ingress shop/web would not be served as written: metadata.annotations["pipy.ingress.kubernetes.io/lb-type"]: invalid value "fastest" …',
   errors: [{ field: 'metadata.annotations["pipy.ingress.kubernetes.io/lb-type"]', message: 'invalid value "fastest": must be one of round-robin, hashing, least-work; using round-robin' }],
 };
+const dryRunQuery = {
+  name: 'dryRun',
+  required: false,
+  schema: { type: 'string', enum: ['All'] },
+  description:
+    'All: check and compile the write without storing it (Kubernetes\' convention); the answer has dryRun: true, the routes and diagnostics the object would have, and the routes added, removed or changed in the table. Errors are those of the real write.',
+};
+const WRITE_RESULT = 'the Ingress as stored, or with ?dryRun=All what the write would do (dryRun: true, changes)';
+
 const problem = (status: number, description: string, example?: object) => {
   const response = problemResponse(status, description);
   return example ? { ...response, content: { 'application/problem+json': { ...response.content['application/problem+json'], example } } } : response;
@@ -94,6 +105,14 @@ export class IngressesController {
     return this.ingresses.list(parseOrThrow(ListQuerySchema, query, 'query', 'query'));
   }
 
+  @Get('annotations')
+  @UseGuards(ReadAccessGuard)
+  @ApiOperation({ summary: 'The annotations the compiler reads, with their accepted values and defaults (for forms)' })
+  @ApiOkResponse({ description: 'every supported annotation', schema: schemaRef('AnnotationCatalog') })
+  annotations(): AnnotationCatalog {
+    return annotationCatalog();
+  }
+
   @Get(':namespace/:name')
   @UseGuards(ReadAccessGuard)
   @ApiOperation({ summary: 'One Ingress with its compiled routes and diagnostics' })
@@ -110,15 +129,21 @@ export class IngressesController {
   @UseGuards(WriteAccessGuard)
   @ApiOperation({ summary: 'Create an Ingress', description: 'The Ingress is checked with the compiler against the current objects before it is written.' })
   @ApiBody({ description: 'a networking.k8s.io/v1 Ingress (at most 1 MiB)', schema: openApiSchema(IngressBodySchema, 'input'), examples: { ingress: { value: INGRESS_EXAMPLE } } })
-  @ApiCreatedResponse({ description: 'the Ingress as stored; pending until the pipeline has compiled it', schema: schemaRef('IngressView'), example: { ...viewExample, pending: true, routes: [] } })
+  @ApiQuery(dryRunQuery)
+  @ApiCreatedResponse({ description: `${WRITE_RESULT}; pending until the pipeline has compiled it`, schema: schemaRef('IngressWriteResult'), example: { ...viewExample, pending: true, routes: [] } })
   @ApiResponse(problem(400, 'malformed JSON, a wrong type, or an unknown field in the body or its metadata (named in errors[].field)'))
   @ApiResponse(problem(403, 'the viewer token cannot write'))
   @ApiResponse(problem(409, 'an Ingress with that namespace and name exists'))
   @ApiResponse(problem(413, 'the body is larger than 1 MiB'))
   @ApiResponse(problem(422, 'the compiler finds the Ingress invalid (its spec or annotations; the field is named)', invalidExample))
   @ApiResponse(problem(503, 'the source is unavailable'))
-  async create(@Body() raw: unknown, @Req() request: PrincipalRequest): Promise<IngressView> {
+  async create(@Body() raw: unknown, @Query() query: Record<string, unknown>, @Req() request: PrincipalRequest): Promise<IngressView | IngressDryRun> {
+    const dryRun = isDryRun(query);
     const candidate = toCandidate(parseOrThrow(IngressBodySchema, raw, 'Ingress'));
+    if (dryRun) {
+      if (this.ingresses.find(targetOfObject(candidate))) throw new ConflictException(`Ingress ${targetOfObject(candidate).namespace}/${targetOfObject(candidate).name} already exists`);
+      return this.ingresses.preview(candidate);
+    }
     await this.ingresses.check(candidate);
     const stored = await this.writer().create('Ingress', candidate);
     this.record(request, 'create', targetOfObject(candidate), null, stored);
@@ -131,7 +156,8 @@ export class IngressesController {
   @ApiParam(nsParam)
   @ApiParam(nameParam)
   @ApiBody({ description: 'the whole Ingress, with metadata.resourceVersion (at most 1 MiB)', schema: openApiSchema(IngressBodySchema, 'input'), examples: { ingress: { value: { ...INGRESS_EXAMPLE, metadata: { ...INGRESS_EXAMPLE.metadata, resourceVersion: '3f2a9c0d1b7e4a55' } } } } })
-  @ApiOkResponse({ description: 'the Ingress as stored', schema: schemaRef('IngressView'), example: { ...viewExample, pending: true } })
+  @ApiQuery(dryRunQuery)
+  @ApiOkResponse({ description: WRITE_RESULT, schema: schemaRef('IngressWriteResult'), example: { ...viewExample, pending: true } })
   @ApiResponse(problem(400, 'malformed JSON, a wrong or unknown field, no metadata.resourceVersion, or a name/namespace that differs from the path'))
   @ApiResponse(problem(403, 'the viewer token cannot write'))
   @ApiResponse(problem(404, 'no such Ingress'))
@@ -139,8 +165,9 @@ export class IngressesController {
   @ApiResponse(problem(413, 'the body is larger than 1 MiB'))
   @ApiResponse(problem(422, 'the compiler finds the Ingress invalid (the field is named)', invalidExample))
   @ApiResponse(problem(503, 'the source is unavailable'))
-  async replace(@Param('namespace') namespace: string, @Param('name') name: string, @Body() raw: unknown, @Req() request: PrincipalRequest): Promise<IngressView> {
+  async replace(@Param('namespace') namespace: string, @Param('name') name: string, @Body() raw: unknown, @Query() query: Record<string, unknown>, @Req() request: PrincipalRequest): Promise<IngressView | IngressDryRun> {
     const at = target(namespace, name);
+    const dryRun = isDryRun(query);
     const body = parseOrThrow(IngressBodySchema, raw, 'Ingress');
     matchesPath(body, at);
     if (!body.metadata.resourceVersion) {
@@ -149,6 +176,10 @@ export class IngressesController {
       ]);
     }
     const candidate = toCandidate(body);
+    if (dryRun) {
+      notStale(this.ingresses.require(at), body.metadata.resourceVersion, at);
+      return this.ingresses.preview(candidate);
+    }
     await this.ingresses.check(candidate);
     const before = this.ingresses.find(at) ?? null;
     const stored = await this.writer().replace('Ingress', candidate);
@@ -166,7 +197,8 @@ export class IngressesController {
   @ApiParam(nameParam)
   @ApiConsumes(...PATCH_TYPES)
   @ApiBody({ description: 'a merge patch', schema: openApiSchema(MergePatchSchema, 'input'), examples: { labels: { value: { metadata: { labels: { team: 'shop' } } } } } })
-  @ApiOkResponse({ description: 'the Ingress as stored', schema: schemaRef('IngressView'), example: { ...viewExample, pending: true } })
+  @ApiQuery(dryRunQuery)
+  @ApiOkResponse({ description: WRITE_RESULT, schema: schemaRef('IngressWriteResult'), example: { ...viewExample, pending: true } })
   @ApiResponse(problem(400, 'malformed JSON, a patch that is not an object, or a result with a wrong or unknown field or another name'))
   @ApiResponse(problem(403, 'the viewer token cannot write'))
   @ApiResponse(problem(404, 'no such Ingress'))
@@ -175,18 +207,23 @@ export class IngressesController {
   @ApiResponse(problem(415, 'the body is not application/merge-patch+json or application/json'))
   @ApiResponse(problem(422, 'the compiler finds the patched Ingress invalid (the field is named)', invalidExample))
   @ApiResponse(problem(503, 'the source is unavailable'))
-  async patch(@Param('namespace') namespace: string, @Param('name') name: string, @Body() raw: unknown, @Req() request: PrincipalRequest): Promise<IngressView> {
+  async patch(@Param('namespace') namespace: string, @Param('name') name: string, @Body() raw: unknown, @Query() query: Record<string, unknown>, @Req() request: PrincipalRequest): Promise<IngressView | IngressDryRun> {
     const at = target(namespace, name);
+    const dryRun = isDryRun(query);
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (!PATCH_TYPES.includes(contentType)) throw new UnsupportedMediaTypeException(`a patch must be sent as ${PATCH_TYPES.join(' or ')}`);
     const patch = parseOrThrow(MergePatchSchema, raw, 'merge patch');
     const before = this.ingresses.require(at);
     const merged = parseOrThrow(IngressBodySchema, this.ingresses.merged(before, patch), 'patched Ingress');
     matchesPath(merged, at);
-    await this.ingresses.check(toCandidate(merged));
-    const { status: _status, ...writable } = patch;
     const metadata = patch.metadata as { resourceVersion?: unknown } | undefined;
     const resourceVersion = typeof metadata?.resourceVersion === 'string' ? metadata.resourceVersion : undefined;
+    if (dryRun) {
+      notStale(before, resourceVersion, at);
+      return this.ingresses.preview(toCandidate(merged));
+    }
+    await this.ingresses.check(toCandidate(merged));
+    const { status: _status, ...writable } = patch;
     const stored = await this.writer().patch('Ingress', at, writable, resourceVersion ? { resourceVersion } : {});
     this.record(request, 'patch', at, before, stored);
     return this.ingresses.view(stored);
@@ -236,6 +273,15 @@ const targetOfObject = (object: IngressObject): WriteTarget => ({ namespace: obj
 function toCandidate(body: IngressBody): IngressObject {
   const { status: _status, ...rest } = body;
   return { ...rest, metadata: { ...rest.metadata, namespace: rest.metadata.namespace ?? 'default' } } as IngressObject;
+}
+
+const isDryRun = (query: Record<string, unknown>): boolean => parseOrThrow(WriteQuerySchema, query, 'query', 'query').dryRun === 'All';
+
+/** A dry run answers a stale resourceVersion as the write would (409), without reaching the store. */
+function notStale(stored: IngressObject, resourceVersion: string | undefined, at: WriteTarget): void {
+  if (resourceVersion !== undefined && stored.metadata?.resourceVersion !== resourceVersion) {
+    throw new ConflictException(`Ingress ${at.namespace}/${at.name} has changed since resourceVersion ${resourceVersion}: read it again`);
+  }
 }
 
 function matchesPath(body: IngressBody, at: WriteTarget): void {

@@ -1,4 +1,5 @@
 import { HttpStatus, NotFoundException } from '@nestjs/common';
+import type { CompileResult } from '@portico/compiler';
 import type { ClusterSnapshot, Diagnostic, IngressObject } from '@portico/model';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ControlPlane } from '../control-plane.js';
@@ -6,6 +7,7 @@ import { ValidationProblem, type FieldError } from '../errors/problem.js';
 import { mergePatch } from '../sources/file-store/manifest-writer.js';
 import type { WritableSource, WriteTarget } from '../sources/config-source.js';
 import type { IngressList, IngressView, ListQuery } from './ingress-schemas.js';
+import { routeChanges, type IngressDryRun } from './dry-run.js';
 
 const LEGACY_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 /** Diagnostic codes about the Ingress itself (its spec and annotations), as opposed to what it refers to. */
@@ -85,15 +87,43 @@ export class IngressesService {
    * as the object's diagnostics.
    */
   async check(candidate: IngressObject): Promise<void> {
+    await this.checked(candidate);
+  }
+
+  /**
+   * A dry run (`?dryRun=All`): the same check as a write, then what the write would give — the candidate's compiled
+   * routes and diagnostics, and the routes it adds, removes or changes in the table. Both tables are compiled from
+   * the same snapshot, so the change shows only the candidate's effect. Nothing is written.
+   */
+  async preview(candidate: IngressObject): Promise<IngressDryRun> {
     const { compile, compileOptions, source } = this.controlPlane;
+    const snapshot = source.snapshot();
+    const after = await this.checked(candidate, snapshot);
+    const before = await compile(snapshot, compileOptions);
+    const key = keyOf(targetOf(candidate));
+    const routesOf = (config: CompileResult['config']) => config.virtualHosts.flatMap((vh) => vh.routes.map((r) => ({ host: vh.host, ...r })));
+    const candidateRoutes = routesOf(after.config);
+    return {
+      ...this.view(candidate),
+      object: candidate as IngressDryRun['object'],
+      routes: candidateRoutes.filter((r) => keyOf(targetOf({ metadata: r.source.ingress })) === key),
+      diagnostics: after.diagnostics.filter((d) => d.object?.kind === 'Ingress' && keyOf(targetOf({ metadata: d.object })) === key),
+      pending: true,
+      dryRun: true,
+      changes: routeChanges(routesOf(before.config), candidateRoutes),
+    };
+  }
+
+  /** Compiles the snapshot with the candidate in place of the stored object; throws 422 for an invalid candidate. */
+  private async checked(candidate: IngressObject, snapshot: ClusterSnapshot = this.controlPlane.source.snapshot()): Promise<CompileResult> {
+    const { compile, compileOptions } = this.controlPlane;
     const at = targetOf(candidate);
-    const snapshot: ClusterSnapshot = source.snapshot();
     const ingresses = [...snapshot.ingresses.filter((o) => keyOf(targetOf(o)) !== keyOf(at)), candidate];
     const result = await compile({ ...snapshot, ingresses }, compileOptions);
     const problems = result.diagnostics.filter(
       (d: Diagnostic) => d.severity !== 'info' && OBJECT_CODES.has(d.code) && d.object?.kind === 'Ingress' && keyOf(targetOf({ metadata: d.object })) === keyOf(at),
     );
-    if (problems.length === 0) return;
+    if (problems.length === 0) return result;
     const errors: FieldError[] = problems.map((d) => ({ field: d.field ?? '(body)', message: d.message }));
     throw new ValidationProblem(
       `Ingress ${keyOf(at)} would not be served as written: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,

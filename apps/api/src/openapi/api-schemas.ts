@@ -11,6 +11,8 @@ import {
 import type { ProxyStatus } from '../delivery/proxy-registry.js';
 import { ExplanationSchema } from '../explain/explain-schemas.js';
 import { HostDetailSchema, HostListSchema, HostSummarySchema, PassthroughResultSchema } from '../hosts/hosts-schemas.js';
+import { AnnotationCatalogSchema } from '../ingresses/annotation-catalog.js';
+import { IngressWriteResultSchema } from '../ingresses/dry-run.js';
 import { IngressObjectSchema, PublishedIngressListSchema, PublishedIngressViewSchema } from '../ingresses/ingress-view-schemas.js';
 import { LiveEventSchema } from '../live/live-events-schemas.js';
 import type { SourceStatus } from '../sources/config-source.js';
@@ -127,6 +129,8 @@ export const API_SCHEMAS = {
   Ingress: IngressObjectSchema,
   IngressView: PublishedIngressViewSchema,
   IngressList: PublishedIngressListSchema,
+  IngressWriteResult: IngressWriteResultSchema,
+  AnnotationCatalog: AnnotationCatalogSchema,
   AuditList: AuditListSchema,
   LiveEvent: LiveEventSchema,
 } as const;
