@@ -41,7 +41,7 @@ export class CertificatesController {
   @UseGuards(ReadAccessGuard)
   @ApiOkResponse({
     description:
-      'every TLS Secret (kind tls) and CA bundle (kind ca-bundle, a Secret\'s ca.crt) the source or the table holds: subject, SANs, issuer, serial, validity, days left, key type and size, SHA-256 fingerprint, chain check, the hosts and Ingresses using it, the hosts it fails to cover, and warnings. Never a private key.',
+      'every TLS Secret (kind tls) and CA bundle (kind ca-bundle, a Secret\'s ca.crt) the source or the table holds (the manifests directory: every Secret in it; the Kubernetes source: every kubernetes.io/tls Secret in the watched namespaces, and any other Secret an Ingress or the settings reference): subject, SANs, issuer, serial, validity, days left, key type and size, SHA-256 fingerprint, chain check, the hosts and Ingresses using it, the hosts it fails to cover, and warnings. Never a private key.',
     schema: schemaRef('CertificateList'),
     example: { generation: 7, certificates: [CERTIFICATE_ENTRY_EXAMPLE] },
   })

@@ -1,6 +1,7 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import type { Diagnostic } from '@portico/model';
 import { ReadAccessGuard } from '../auth/bearer-token.guard.js';
 import { parseOrThrow } from '../errors/problem.js';
 import { problemResponse, schemaRef, type DiagnosticList } from '../openapi/api-schemas.js';
@@ -26,6 +27,16 @@ const DiagnosticsQuerySchema = z.object({
   code: list,
 });
 
+/** A rule no request can reach: the diagnostic names the Ingress and field that lose, and the rule that wins. */
+const SHADOWED_ROUTE_EXAMPLE: Diagnostic = {
+  severity: 'warning',
+  code: 'ShadowedRoute',
+  message:
+    'ImplementationSpecific /api/ on host shop.example never matches: it is matched as Prefix /api, exactly like Prefix /api at spec.rules[0].http.paths[0] of Ingress shop/web (older or sorts first), which wins every request it would get; this path is ignored',
+  object: { kind: 'Ingress', namespace: 'shop', name: 'web-v2' },
+  field: 'spec.rules[0].http.paths[1]',
+};
+
 @ApiTags('diagnostics')
 @ApiBearerAuth(ADMIN_AUTH)
 @ApiResponse(problemResponse(401, 'missing or wrong admin token'))
@@ -40,8 +51,9 @@ export class DiagnosticsController {
   @Get()
   @ApiOkResponse({
     description:
-      'load problems of the source, compiler findings (with file and line where known), and certificate expiry (CertificateExpiring, CertificateExpired)',
+      'load problems of the source, compiler findings (with file and line where known: InvalidIngress, InvalidAnnotation, ServiceNotFound, SecretNotFound, RouteConflict, ShadowedRoute, TlsHostWithoutRules, CertificateHostMismatch …), and certificate expiry (CertificateExpiring, CertificateExpired)',
     schema: schemaRef('DiagnosticList'),
+    example: { generation: 12, diagnostics: [SHADOWED_ROUTE_EXAMPLE] },
   })
   @ApiQuery({ name: 'severity', required: false, type: String, description: 'error, warning or info; comma-separated for several' })
   @ApiQuery({ name: 'namespace', required: false, type: String, description: "the object's namespace; comma-separated for several" })
