@@ -109,8 +109,10 @@ class Exchange {
     upstream.on('error', onUpstreamError);
     upstream.on('close', onUpstreamClose);
     upstream.on('finish', onUpstreamRequestSent);
-    if (this.retried) {
-      upstream.end(); // only bodiless requests are retried, and their (empty) body has already been read
+    if (this.retried || hasNoBody(req)) {
+      // Retried requests are bodiless and their (empty) body has been read. A bodiless request is ended at once:
+      // piping it would only wait a tick for its 'end' and add a dozen listeners to each side for nothing.
+      upstream.end();
     } else {
       // pipe, not pipeline: pipeline would destroy the client request (and its socket) when the upstream fails,
       // and the client must still receive its 502/504.
@@ -249,6 +251,14 @@ class Exchange {
       clientIp: this.clientIp,
     });
   }
+}
+
+/**
+ * An HTTP/1.x request without Content-Length or Transfer-Encoding has no body (RFC 9112 §6.3), as llhttp parsed
+ * it. Not so over HTTP/2, where a body is delimited by the stream's end, so those requests are always piped.
+ */
+function hasNoBody(req: ClientRequest): boolean {
+  return req.httpVersionMajor === 1 && req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
 }
 
 function exchangeOf(emitter: object): Exchange {
