@@ -2,7 +2,7 @@
 // one run; then the propagation benchmark. See bench/README.md.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeCertificates } from './lib/certs.mjs';
 import { measure } from './lib/measure.mjs';
@@ -23,8 +23,11 @@ const USAGE = `Usage: npm run bench -- [options]
   --skip-throughput   only the propagation benchmark
   --skip-propagation  only the data-plane scenarios
   --changes N         changes per propagation series (default 100)
-  --profile           also profile Portico's proxy (--cpu-prof) under small-50 and print the top self-time functions
+  --profile           also profile Portico's proxy (--cpu-prof) under one scenario and print the top self-time functions
+  --profile-scenario  the scenario for --profile (default small-50)
   --json FILE         write every cell and summary row as JSON
+  --baseline DIR      also run the proxy built in DIR (a copy of an earlier apps/proxy/dist, placed where it resolves
+                      the same node_modules, e.g. node_modules/.cache/x) as portico-base: before/after in one run
   --build             rebuild the API and the proxy first (default: only when not built)
   --keep              keep the temporary directory (configs, logs, profiles)`;
 
@@ -37,7 +40,9 @@ const { values: flags } = parseArgs({
     'skip-propagation': { type: 'boolean', default: false },
     changes: { type: 'string', default: '100' },
     profile: { type: 'boolean', default: false },
+    'profile-scenario': { type: 'string', default: 'small-50' },
     json: { type: 'string' },
+    baseline: { type: 'string' },
     build: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
@@ -73,13 +78,14 @@ try {
 }
 
 async function throughput() {
-  const [upstream, upstreamTls, ...p] = await freePorts(16);
+  const [upstream, upstreamTls, ...p] = await freePorts(20);
   const up = { upstream, upstreamTls };
   startUpstream(dir, up, certs, LOAD_CPU);
   const nginxPorts = { http: p[0], tls: p[1], passthrough: p[2] };
   const haproxyPorts = { http: p[3], tls: p[4], passthrough: p[5] };
   const porticoPorts = { http: p[6], tls: p[7], passthrough: p[7], admin: p[8], api: p[9] };
   const bigPorts = { http: p[10], tls: p[11], passthrough: p[11], admin: p[12], api: p[13] };
+  const basePorts = { http: p[14], tls: p[15], passthrough: p[15], admin: p[16], api: p[17] };
   const nginx = startNginx(dir, nginxPorts, up, certs, PROXY_CPU);
   const haproxy = startHaproxy(dir, haproxyPorts, up, certs, PROXY_CPU);
   const manifests = join(dir, 'manifests');
@@ -89,12 +95,16 @@ async function throughput() {
     { name: 'haproxy', pid: haproxy.pid, ports: haproxyPorts },
   ];
   const wantBig = scenarios.some((s) => s.id === '10k-ingresses');
-  const [portico, big] = await Promise.all([
+  const [portico, big, base] = await Promise.all([
     startPortico({ dir, name: 'portico', source: { manifests }, ports: porticoPorts, certs, apiCpu: LOAD_CPU, proxyCpu: PROXY_CPU }),
     wantBig ? startBig(bigPorts, up) : null,
+    flags.baseline
+      ? startPortico({ dir, name: 'portico-base', source: { manifests }, ports: basePorts, certs, apiCpu: LOAD_CPU, proxyCpu: PROXY_CPU, proxyMain: resolve(flags.baseline, 'main.js') })
+      : null,
   ]);
   contestants.push({ name: 'portico', pid: portico.proxy.pid, ports: porticoPorts });
   if (big) contestants.push({ name: 'portico-10k', pid: big.proxy.pid, ports: bigPorts });
+  if (base) contestants.push({ name: 'portico-base', pid: base.proxy.pid, ports: basePorts });
   await Promise.all(contestants.map((c) => waitFor(`${c.name} proxying`, () => expectStatus(c.ports.http, 'bench.local', '/small', 200))));
 
   for (const scenario of scenarios) {
@@ -125,19 +135,19 @@ function startBig(ports, up) {
   return startPortico({ dir, name: 'portico-10k', source: { manifests }, ports, certs, apiCpu: LOAD_CPU, proxyCpu: PROXY_CPU });
 }
 
-/** Restarts Portico's proxy with --cpu-prof, loads it with small-50, stops it so the profile is written. */
+/** Restarts Portico's proxy with --cpu-prof, loads it with one scenario, stops it so the profile is written. */
 async function profile(portico, ports, manifests) {
   await stop(portico.proxy);
   await stop(portico.api);
   const profDir = join(dir, 'cpu-prof');
   const again = await startPortico({ dir, name: 'portico-prof', source: { manifests }, ports, certs, apiCpu: LOAD_CPU, proxyCpu: PROXY_CPU, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] });
-  const scenario = selectScenarios('small-50')[0];
+  const scenario = selectScenarios(flags['profile-scenario'])[0];
   const c = { name: 'portico', pid: again.proxy.pid, ports };
   await measure(scenario, c, 1, LOAD_CPU);
   const cell = await measure(scenario, c, seconds, LOAD_CPU);
   await stop(again.proxy, 15_000);
   const summary = summariseProfile(profDir);
-  console.log(`\nProfile of Portico's proxy under small-50 (${fmt(cell.rps)} req/s while profiling): top self time\n`);
+  console.log(`\nProfile of Portico's proxy under ${scenario.id} (${fmt(cell.rps)} req/s while profiling): top self time\n`);
   console.log(summary.text);
   return summary.top;
 }

@@ -73,7 +73,7 @@ export function writeManifests(dir, name, objects) {
  * Starts the API (on `apiCpu`) and the proxy (on `proxyCpu`) and waits until the proxy serves a table with
  * bench.local. `source` is `{ manifests }` or `{ kubeconfig }`. Returns both processes and the proxy's ports.
  */
-export async function startPortico({ dir, name, source, ports, certs, apiCpu, proxyCpu, nodeArgs = [], probeHost = 'bench.local' }) {
+export async function startPortico({ dir, name, source, ports, certs, apiCpu, proxyCpu, nodeArgs = [], probeHost = 'bench.local', proxyMain = PROXY_MAIN }) {
   mkdirSync(dir, { recursive: true });
   const sourceArgs = source.manifests ? ['--manifests', source.manifests] : ['--kubeconfig', source.kubeconfig];
   const api = start(`${name}-api`, process.execPath, [API_MAIN, ...sourceArgs, '--admin-port', String(ports.api), '--bind', '127.0.0.1', '--log-level', 'warn', '--web-dir', join(dir, 'no-web')], {
@@ -83,7 +83,7 @@ export async function startPortico({ dir, name, source, ports, certs, apiCpu, pr
   });
   const proxyArgs = [
     ...nodeArgs,
-    PROXY_MAIN,
+    proxyMain,
     '--api-url', `http://127.0.0.1:${ports.api}`,
     '--proxy-id', name,
     '--http-port', String(ports.http),
