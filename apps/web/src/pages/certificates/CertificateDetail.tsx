@@ -1,8 +1,10 @@
-import { Alert, Anchor, Badge, Button, Code, Group, List, Modal, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Code, Group, List, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { ApiError, describeError, unwrap } from '../../api/problem.js';
+import { ApiError, unwrap } from '../../api/problem.js';
+import { ConfirmDialog } from '../../components/confirm-dialog.js';
+import { TableHead } from '../../components/table-head.js';
 import { Page } from '../../components/page.js';
 import { QueryView } from '../../components/states.js';
 import { WriteButton } from '../../components/write-button.js';
@@ -175,14 +177,7 @@ function Chain({ chain }: { chain: NonNullable<CertificateEntry['chain']> }) {
       )}
       <Table.ScrollContainer minWidth={560}>
         <Table>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Subject</Table.Th>
-              <Table.Th>Issuer</Table.Th>
-              <Table.Th>Not after</Table.Th>
-              <Table.Th>Signed by the next</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead columns={['Subject', 'Issuer', 'Not after', 'Signed by the next']} />
           <Table.Tbody>
             {chain.links.map((link, i) => (
               <Table.Tr key={i}>
@@ -219,29 +214,18 @@ function DeleteDialog({ namespace, name, opened, onClose }: { namespace: string;
   });
   const inUse = remove.error instanceof ApiError && remove.error.status === 409;
   return (
-    <Modal opened={opened} onClose={onClose} title={`Delete ${namespace}/${name}?`}>
-      <Stack>
-        <Text size="sm">The Secret is removed from the store. Hosts that use it get the default certificate.</Text>
-        {remove.error !== null && (
-          <Alert color={inUse ? 'yellow' : 'red'} title={inUse ? 'In use' : 'Not deleted'} role="alert">
-            {describeError(remove.error)}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          {inUse ? (
-            <WriteButton color="red" loading={remove.isPending} onClick={() => remove.mutate(true)}>
-              Delete anyway
-            </WriteButton>
-          ) : (
-            <WriteButton color="red" loading={remove.isPending} onClick={() => remove.mutate(false)}>
-              Delete
-            </WriteButton>
-          )}
-        </Group>
-      </Stack>
-    </Modal>
+    <ConfirmDialog
+      title={`Delete ${namespace}/${name}?`}
+      opened={opened}
+      onClose={onClose}
+      onConfirm={() => remove.mutate(inUse)}
+      confirm={inUse ? 'Delete anyway' : 'Delete'}
+      pending={remove.isPending}
+      error={remove.error}
+      errorTitle={inUse ? 'In use' : 'Not deleted'}
+      errorColor={inUse ? 'yellow' : 'red'}
+    >
+      The Secret is removed from the store. Hosts that use it get the default certificate.
+    </ConfirmDialog>
   );
 }

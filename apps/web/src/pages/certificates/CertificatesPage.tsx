@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { unwrap } from '../../api/problem.js';
+import { TableHead } from '../../components/table-head.js';
 import { Page } from '../../components/page.js';
 import { EmptyState, QueryView } from '../../components/states.js';
 import { WriteButton } from '../../components/write-button.js';
@@ -79,16 +80,7 @@ function CertificateTable({ title, entries, empty }: { title: string; entries: C
       ) : (
         <Table.ScrollContainer minWidth={860}>
           <Table striped highlightOnHover aria-labelledby={headingId}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Secret</Table.Th>
-                <Table.Th>Subject and names</Table.Th>
-                <Table.Th>Issuer</Table.Th>
-                <Table.Th>Expiry</Table.Th>
-                <Table.Th>Used by</Table.Th>
-                <Table.Th>Chain</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead columns={['Secret', 'Subject and names', 'Issuer', 'Expiry', 'Used by', 'Chain']} />
             <Table.Tbody>
               {entries.map((entry) => (
                 <CertificateRow key={`${entry.kind}:${entry.id}`} entry={entry} />

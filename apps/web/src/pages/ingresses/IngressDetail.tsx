@@ -1,0 +1,98 @@
+import { Alert, Anchor, Paper, Stack, Text, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router';
+import { unwrap } from '../../api/problem.js';
+import { ConfirmDialog } from '../../components/confirm-dialog.js';
+import { Page } from '../../components/page.js';
+import { QueryView } from '../../components/states.js';
+import { WriteButton } from '../../components/write-button.js';
+import { useSession } from '../../session/session.js';
+import { IngressEditor } from './IngressEditor.js';
+import type { IngressView } from './ingress-types.js';
+import { DiagnosticList, RouteTable } from './RouteViews.js';
+
+/** One Ingress: what Portico made of it (routes, problems, whether the proxies have it), and its editor. */
+export function IngressDetail({ namespace, name }: { namespace: string; name: string }) {
+  const { api } = useSession();
+  const view = useQuery({
+    queryKey: ['ingresses', namespace, name],
+    queryFn: () => unwrap(api.GET('/api/v1/ingresses/{namespace}/{name}', { params: { path: { namespace, name } } })),
+  });
+  const saved = (useLocation().state as { saved?: boolean } | null)?.saved === true;
+  const [deleting, setDeleting] = useState(false);
+  return (
+    <Page
+      title={`Ingress ${namespace}/${name}`}
+      description={<Anchor component={Link} to="/ingresses">All Ingresses</Anchor>}
+      actions={
+        <WriteButton color="red" variant="light" onClick={() => setDeleting(true)}>
+          Delete
+        </WriteButton>
+      }
+    >
+      {saved && (
+        <Alert color="teal" title="Saved" role="status">
+          The proxies follow within a second; the routes below update when they have compiled it.
+        </Alert>
+      )}
+      <QueryView query={view} what={`Ingress ${namespace}/${name}`}>
+        {(current) => (
+          <Stack gap="lg">
+            <CurrentState view={current} />
+            <Stack gap="xs">
+              <Title order={2} size="h4">
+                Edit
+              </Title>
+              {/* Keyed by version: a newer stored object starts a fresh edit rather than mixing into one in progress. */}
+              {current.object && <IngressEditor key={current.object.metadata?.resourceVersion} initial={current.object} create={false} />}
+            </Stack>
+          </Stack>
+        )}
+      </QueryView>
+      <DeleteDialog namespace={namespace} name={name} resourceVersion={view.data?.object?.metadata?.resourceVersion} opened={deleting} onClose={() => setDeleting(false)} />
+    </Page>
+  );
+}
+
+function CurrentState({ view }: { view: IngressView }) {
+  const { applied, pending } = view;
+  return (
+    <Paper withBorder p="md" component="section" aria-label="What Portico serves from it">
+      <Stack gap="sm">
+        <Text data-testid="applied">
+          {pending
+            ? 'Not compiled yet: the routes shown may be the previous version.'
+            : `Generation ${applied.generation}, applied by ${applied.appliedBy} of ${applied.proxies} connected ${applied.proxies === 1 ? 'proxy' : 'proxies'}.`}
+        </Text>
+        {view.routes.length ? <RouteTable routes={view.routes} caption={`Routes served (${view.routes.length})`} /> : <Text>No routes are served from this Ingress.</Text>}
+        <Text size="sm" fw={600}>
+          Diagnostics
+        </Text>
+        <DiagnosticList diagnostics={view.diagnostics} />
+      </Stack>
+    </Paper>
+  );
+}
+
+function DeleteDialog({ namespace, name, resourceVersion, opened, onClose }: { namespace: string; name: string; resourceVersion?: string; opened: boolean; onClose: () => void }) {
+  const { api } = useSession();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const remove = useMutation({
+    mutationFn: () =>
+      unwrap(api.DELETE('/api/v1/ingresses/{namespace}/{name}', { params: { path: { namespace, name }, query: resourceVersion ? { resourceVersion } : {} } })),
+    onSuccess: () => {
+      // Leave first: refetching the deleted Ingress would only answer 404.
+      onClose();
+      void navigate('/ingresses');
+      queryClient.removeQueries({ queryKey: ['ingresses', namespace, name] });
+      void queryClient.invalidateQueries({ queryKey: ['ingresses'] });
+    },
+  });
+  return (
+    <ConfirmDialog title={`Delete Ingress ${namespace}/${name}?`} opened={opened} onClose={onClose} onConfirm={() => remove.mutate()} confirm="Delete" pending={remove.isPending} error={remove.error} errorTitle="Not deleted">
+      Its routes stop being served as soon as the proxies have the next generation.
+    </ConfirmDialog>
+  );
+}
