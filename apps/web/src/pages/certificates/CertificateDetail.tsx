@@ -1,9 +1,10 @@
-import { Alert, Anchor, Badge, Code, Group, List, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Code, Group, List, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { ApiError, unwrap } from '../../api/problem.js';
 import { ConfirmDialog } from '../../components/confirm-dialog.js';
+import { Facts } from '../../components/facts.js';
 import { TableHead } from '../../components/table-head.js';
 import { Page } from '../../components/page.js';
 import { QueryView } from '../../components/states.js';
@@ -71,7 +72,7 @@ function EntryView({ entry }: { entry: CertificateEntry }) {
           </Alert>
         )}
         {!entry.loaded && <Text c="dimmed">The source holds no data for this Secret (the Kubernetes source keeps only referenced Secrets).</Text>}
-        {entry.certificate && <Facts facts={entry.certificate} />}
+        {entry.certificate && <CertificateFactsView facts={entry.certificate} />}
         <Usage entry={entry} />
         {entry.warnings.length > 0 && (
           <Alert color="yellow" title="Warnings">
@@ -93,7 +94,7 @@ function EntryView({ entry }: { entry: CertificateEntry }) {
   );
 }
 
-function Facts({ facts }: { facts: CertificateFacts }) {
+function CertificateFactsView({ facts }: { facts: CertificateFacts }) {
   const rows: Array<[string, React.ReactNode]> = [
     ['Subject', facts.subject],
     ['Names (SANs)', facts.sans.length ? facts.sans.join(', ') : 'none'],
@@ -104,20 +105,7 @@ function Facts({ facts }: { facts: CertificateFacts }) {
     ['Serial', <Code key="serial">{facts.serialNumber}</Code>],
     ['SHA-256', <Code key="fp" style={{ wordBreak: 'break-all' }}>{facts.fingerprintSha256}</Code>],
   ];
-  return (
-    <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="xs" verticalSpacing={4} component="dl" style={{ margin: 0 }}>
-      {rows.map(([term, value]) => (
-        <div key={term}>
-          <Text component="dt" size="xs" c="dimmed">
-            {term}
-          </Text>
-          <Text component="dd" size="sm" m={0} style={{ overflowWrap: 'anywhere' }}>
-            {value}
-          </Text>
-        </div>
-      ))}
-    </SimpleGrid>
-  );
+  return <Facts rows={rows} />;
 }
 
 function Usage({ entry }: { entry: CertificateEntry }) {
