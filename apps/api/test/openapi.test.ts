@@ -134,6 +134,26 @@ describe('OpenAPI document', () => {
     expect(checked).toBeGreaterThan(10);
   });
 
+  it('gives request bodies with a registered schema examples that the schema accepts (the one the endpoint validates with)', async () => {
+    const document = await fetchDocument();
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const [path, item] of Object.entries<Record<string, any>>(document.paths)) {
+      for (const [method, operation] of Object.entries<any>(item)) {
+        const body = operation?.requestBody?.content?.['application/json'];
+        if (typeof body?.schema?.$ref !== 'string' || !body.examples) continue;
+        const name = body.schema.$ref.split('/').pop() as ApiSchemaName;
+        for (const [exampleName, example] of Object.entries<any>(body.examples)) {
+          const parsed = API_SCHEMAS[name].safeParse(example.value);
+          checked++;
+          if (!parsed.success) wrong.push(`${method.toUpperCase()} ${path} ${exampleName}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(checked).toBeGreaterThanOrEqual(3);
+  });
+
   it('publishes the payload of each live event as the LiveEvent schema', async () => {
     const document = await fetchDocument();
     const variants = document.components.schemas.LiveEvent.oneOf ?? document.components.schemas.LiveEvent.anyOf;

@@ -16,7 +16,7 @@ import { IngressWriteResultSchema } from '../ingresses/dry-run.js';
 import { IngressObjectSchema, PublishedIngressListSchema, PublishedIngressViewSchema } from '../ingresses/ingress-view-schemas.js';
 import { LiveEventSchema } from '../live/live-events-schemas.js';
 import type { SourceStatus } from '../sources/config-source.js';
-import { SettingsPatchDocSchema, SettingsSchema, SettingsUpdatedSchema } from '../settings/settings-schemas.js';
+import { SettingsPatchSchema, SettingsSchema, SettingsUpdatedSchema } from '../settings/settings-schemas.js';
 import { ProxyTrafficReportSchema, TrafficReportResultSchema, TrafficSummarySchema } from '../traffic/traffic-schemas.js';
 
 /**
@@ -112,7 +112,7 @@ export const API_SCHEMAS = {
   Problem: ProblemSchema,
   Settings: SettingsSchema,
   SettingsUpdated: SettingsUpdatedSchema,
-  SettingsPatch: SettingsPatchDocSchema,
+  SettingsPatch: SettingsPatchSchema,
   ProxyTrafficReport: ProxyTrafficReportSchema,
   TrafficReportResult: TrafficReportResultSchema,
   TrafficSummary: TrafficSummarySchema,

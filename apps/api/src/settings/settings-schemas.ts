@@ -1,3 +1,5 @@
+import { isNamePattern, parseObjectRef, SETTING_KEYS } from '@portico/compiler';
+import { HTTP_POLICIES } from '@portico/model';
 import { z } from 'zod';
 
 /** Response shapes of `/api/v1/settings`, published in the OpenAPI document (see openapi/api-schemas.ts). */
@@ -23,18 +25,32 @@ export const SettingsUpdatedSchema = SettingsSchema.extend({
   applied: z.boolean().describe('the source picked the write up and it was compiled (waited for up to 3 s)'),
 });
 
-/** Documentation of the PATCH body; the controller's own schema validates it. */
-export const SettingsPatchDocSchema = z.object({
-  settings: z
-    .object({
-      'tls.enabled': z.boolean().nullable(),
-      'tls.mTLS': z.boolean().nullable(),
-      'tls.sslPassthrough.enabled': z.boolean().nullable(),
-      'tls.sslPassthrough.upstreamPort': z.number().int().min(1).max(65535).nullable(),
-      'tls.sslPassthrough.allowedNames': z.array(z.string()).nullable(),
-      'tls.defaultCertificate': z.string().nullable().describe('a TLS Secret, name or namespace/name'),
-    })
-    .partial()
-    .describe('null removes the key from the ConfigMap, so the flag applies again'),
-  resourceVersion: z.string().optional().describe("refuse (409) unless the ConfigMap still has this version"),
-});
+/**
+ * `PATCH /api/v1/settings`: ConfigMap keys → new value, or null to remove the key (the flag applies again). Values are
+ * typed here and stored as the ConfigMap's strings.
+ */
+export const SettingsPatchSchema = z
+  .object({
+    settings: z
+      .object({
+        [SETTING_KEYS.enabled]: z.boolean().nullable(),
+        [SETTING_KEYS.mtls]: z.boolean().nullable(),
+        [SETTING_KEYS.passthroughEnabled]: z.boolean().nullable(),
+        [SETTING_KEYS.passthroughUpstreamPort]: z.number().int().min(1).max(65535).nullable(),
+        [SETTING_KEYS.passthroughAllowedNames]: z
+          .array(z.string().max(253).transform((n) => n.trim().toLowerCase()).refine(isNamePattern, 'not a DNS name or *.suffix pattern'))
+          .max(1000)
+          .nullable(),
+        [SETTING_KEYS.defaultCertificate]: z
+          .string()
+          .max(300)
+          .refine((ref) => parseObjectRef(ref, 'default') !== undefined, 'not a Secret reference (name or namespace/name)')
+          .nullable(),
+        [SETTING_KEYS.httpPolicy]: z.enum(HTTP_POLICIES).nullable(),
+      })
+      .partial()
+      .strict(),
+    /** Refuse (409) unless the ConfigMap still has this resourceVersion. */
+    resourceVersion: z.string().min(1).max(128).optional(),
+  })
+  .strict();
