@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { makeCertificates } from './lib/certs.mjs';
 import { measure } from './lib/measure.mjs';
 import { benchObjects, fillerIngresses, startPortico, writeManifests } from './lib/portico.mjs';
-import { stop, stopAll, stopAllOnExit, waitFor } from './lib/procs.mjs';
+import { start, stop, stopAll, stopAllOnExit, waitFor } from './lib/procs.mjs';
 import { summariseProfile } from './lib/profile.mjs';
 import { runPropagation } from './lib/propagation.mjs';
 import { fmt, summarise, table } from './lib/report.mjs';
@@ -78,7 +78,7 @@ try {
 }
 
 async function throughput() {
-  const [upstream, upstreamTls, ...p] = await freePorts(20);
+  const [upstream, upstreamTls, ...p] = await freePorts(24);
   const up = { upstream, upstreamTls };
   startUpstream(dir, up, certs, LOAD_CPU);
   const nginxPorts = { http: p[0], tls: p[1], passthrough: p[2] };
@@ -86,13 +86,16 @@ async function throughput() {
   const porticoPorts = { http: p[6], tls: p[7], passthrough: p[7], admin: p[8], api: p[9] };
   const bigPorts = { http: p[10], tls: p[11], passthrough: p[11], admin: p[12], api: p[13] };
   const basePorts = { http: p[14], tls: p[15], passthrough: p[15], admin: p[16], api: p[17] };
+  const referencePorts = { http: p[18] };
   const nginx = startNginx(dir, nginxPorts, up, certs, PROXY_CPU);
+  const reference = start('node-http', process.execPath, [join(import.meta.dirname, 'reference-proxy.mjs'), referencePorts.http, up.upstream].map(String), { cpu: PROXY_CPU });
   const haproxy = startHaproxy(dir, haproxyPorts, up, certs, PROXY_CPU);
   const manifests = join(dir, 'manifests');
   writeManifests(manifests, 'bench.yaml', benchObjects(up, certs, 10));
   const contestants = [
     { name: 'nginx', pid: nginx.pid, ports: nginxPorts },
     { name: 'haproxy', pid: haproxy.pid, ports: haproxyPorts },
+    { name: 'node-http', pid: reference.pid, ports: referencePorts },
   ];
   const wantBig = scenarios.some((s) => s.id === '10k-ingresses');
   const [portico, big, base] = await Promise.all([

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { area } from './lib/profile.mjs';
 import { summarise, table } from './lib/report.mjs';
-import { cpuUsPer, parseCpuTicks, parseDurationMs, parseRssKb, parseWrk, percentile } from './lib/stats.mjs';
+import { cpuUsPer, median, parseCpuTicks, parseDurationMs, parseRssKb, parseWrk, percentile } from './lib/stats.mjs';
 
 const WRK = `Running 2s test @ http://127.0.0.1:8000/small
   1 threads and 50 connections
@@ -35,6 +35,11 @@ test('/proc/<pid>/stat: utime + stime, even with spaces and parentheses in the n
   assert.equal(cpuUsPer(300, 100_000), 30); // 3 s of CPU over 100k requests
 });
 
+test('median: middle value, or the mean of the two middle ones', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+});
+
 test('percentile: nearest rank', () => {
   const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
   assert.equal(percentile(sorted, 50), 50);
@@ -47,10 +52,10 @@ test('report: medians over rounds and ratios to nginx of the same scenario', () 
   const cell = (proxy, rps, cpuUs) => ({ scenario: 's', proxy, rps, p50: 1, p99: 2, cpuUs, rssMb: 10, errors: 0 });
   const rows = summarise([cell('nginx', 100, 10), cell('nginx', 120, 10), cell('portico', 66, 30), cell('portico', 60, 40)]);
   const portico = rows.find((r) => r.proxy === 'portico');
-  assert.equal(portico.rps, 60); // nearest-rank median of two is the lower one
-  assert.equal(portico.rpsRatio, 0.6);
-  assert.equal(portico.cpuRatio, 3);
-  assert.match(table(rows), /\| s \| portico \| 60 \|/);
+  assert.equal(portico.rps, 63); // the median of two rounds is their mean
+  assert.equal(portico.rpsRatio, 63 / 110);
+  assert.equal(portico.cpuRatio, 3.5);
+  assert.match(table(rows), /\| s \| portico \| 63 \|/);
 });
 
 test('profile areas: our folders, npm packages, Node modules, natives', () => {

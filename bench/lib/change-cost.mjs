@@ -20,6 +20,7 @@ function snapshotOf(objects) {
 
 export async function measureChangeCost({ dir, up, certs, proxyCpu }) {
   const { compile } = await import('@portico/compiler');
+  const { RouteIndex, normalizePath } = await import('@portico/matcher');
   const api = await deliveryServer();
   const [httpPort, tlsPort, adminPort] = await freePorts(3);
   const proxy = start('cost-proxy', process.execPath, [
@@ -50,18 +51,34 @@ export async function measureChangeCost({ dir, up, certs, proxyCpu }) {
         applyMs.push(ack.applyMs);
         deliveredMs.push(ack.wallMs);
       }
-      rows.push({ ingresses: size, compileMs: median(compileMs), applyMs: median(applyMs), deliveredMs: median(deliveredMs), tableKb: api.lastLineBytes / 1024 });
+      rows.push({ ingresses: size, compileMs: median(compileMs), applyMs: median(applyMs), deliveredMs: median(deliveredMs), tableKb: api.lastLineBytes / 1024, matchNs: matchNs(RouteIndex, normalizePath, config) });
     }
   } finally {
     await stop(proxy);
     await api.close();
   }
   const text = [
-    '| Ingresses | compile ms | proxy apply ms (its ack) | stream line → ack ms | table size KiB |',
-    '|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.ingresses} | ${r.compileMs.toFixed(1)} | ${r.applyMs.toFixed(1)} | ${r.deliveredMs.toFixed(1)} | ${r.tableKb.toFixed(0)} |`),
+    '| Ingresses | compile ms | proxy apply ms (its ack) | stream line → ack ms | table size KiB | normalise + match ns |',
+    '|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.ingresses} | ${r.compileMs.toFixed(1)} | ${r.applyMs.toFixed(1)} | ${r.deliveredMs.toFixed(1)} | ${r.tableKb.toFixed(0)} | ${r.matchNs.toFixed(0)} |`),
   ].join('\n');
   return { rows, text };
+}
+
+/**
+ * What the proxy's lookup costs on this table (path normalisation + RouteIndex.match for the bench host), best of
+ * five batches: libs/matcher's promise is that it does not grow with the table.
+ */
+function matchNs(RouteIndex, normalizePath, config) {
+  const index = new RouteIndex(config);
+  const batch = 200_000;
+  let best = Infinity;
+  for (let round = 0; round < 5; round++) {
+    const t0 = performance.now();
+    for (let i = 0; i < batch; i++) if (!index.match('bench.local', normalizePath('/small').path)) throw new Error('bench.local does not match');
+    best = Math.min(best, ((performance.now() - t0) * 1e6) / batch);
+  }
+  return best;
 }
 
 /** The API's half of libs/model's delivery protocol: one NDJSON stream out, acks in. */

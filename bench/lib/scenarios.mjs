@@ -1,6 +1,9 @@
 // The data-plane scenarios of issue 7. A scenario is measured either with wrk (keep-alive load) or with the
 // new-connection client (one full TLS handshake per request).
 
+// `node-http` (bench/reference-proxy.mjs) proxies plain HTTP only, without routing: it takes part in the plain scenarios.
+const PLAIN = ['nginx', 'haproxy', 'portico', 'portico-base', 'node-http'];
+
 const wrk = (id, what, { port = 'http', scheme = 'http', host = 'bench.local', path = '/small', connections = 50, only } = {}) => ({
   id,
   what,
@@ -14,10 +17,10 @@ const wrk = (id, what, { port = 'http', scheme = 'http', host = 'bench.local', p
 const perConnection = (id, what, { port, servername, host }) => ({ id, what, tool: 'conn', port, servername, host, path: '/small', connections: 8 });
 
 export const SCENARIOS = [
-  wrk('small-50', '100-byte responses, 50 keep-alive connections'),
-  wrk('small-200', '100-byte responses, 200 keep-alive connections', { connections: 200 }),
-  wrk('16k-50', '16 KiB responses, 50 keep-alive connections', { path: '/16k' }),
-  wrk('16k-200', '16 KiB responses, 200 keep-alive connections', { path: '/16k', connections: 200 }),
+  wrk('small-50', '100-byte responses, 50 keep-alive connections', { only: PLAIN }),
+  wrk('small-200', '100-byte responses, 200 keep-alive connections', { connections: 200, only: PLAIN }),
+  wrk('16k-50', '16 KiB responses, 50 keep-alive connections', { path: '/16k', only: PLAIN }),
+  wrk('16k-200', '16 KiB responses, 200 keep-alive connections', { path: '/16k', connections: 200, only: PLAIN }),
   wrk('tls-keepalive', 'TLS termination, 100-byte responses, 50 keep-alive connections', { port: 'tls', scheme: 'https' }),
   perConnection('tls-handshake', 'TLS termination, a new full handshake per request (8 concurrent)', { port: 'tls', servername: 'tls.bench', host: 'bench.local' }),
   perConnection('passthrough', 'TLS passthrough by SNI, a new connection per request (8 concurrent)', { port: 'passthrough', servername: 'pt.bench', host: 'pt.bench' }),
@@ -25,8 +28,8 @@ export const SCENARIOS = [
   wrk('10k-ingresses', 'small-50 against a proxy whose table holds 10,000 Ingresses', { only: ['nginx', 'portico', 'portico-10k'] }),
 ];
 
-/** Which contestants take part in a scenario: the 10k one adds Portico with the big table. */
-export const contestantsFor = (scenario, all) => all.filter((c) => (scenario.only ? scenario.only.includes(c.name) : c.name !== 'portico-10k'));
+/** Which contestants take part in a scenario: by default all but the two special ones. */
+export const contestantsFor = (scenario, all) => all.filter((c) => (scenario.only ? scenario.only.includes(c.name) : !['portico-10k', 'node-http'].includes(c.name)));
 
 export function selectScenarios(only) {
   if (!only) return SCENARIOS;

@@ -46,7 +46,12 @@ export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-export const median = (values) => percentile([...values].sort((a, b) => a - b), 50);
+/** The middle value; for an even count the mean of the two middle ones (two rounds give their mean, not the lower). */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
 
 /** CPU microseconds per unit of work from a tick delta. */
 export const cpuUsPer = (ticks, units) => (units > 0 ? (ticks * 1e6) / CLK_TCK / units : NaN);
