@@ -1,4 +1,4 @@
-import { Accordion, Anchor, Badge, Code, Group, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Accordion, Anchor, Code, Group, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { stringify } from 'yaml';
@@ -8,6 +8,7 @@ import { Page } from '../../components/page.js';
 import { EmptyState, QueryView } from '../../components/states.js';
 import { useSession } from '../../session/session.js';
 import { changedPaths } from './audit-diff.js';
+import { ToneBadge } from '../../components/tone.js';
 
 type AuditEntry = components['schemas']['AuditList']['entries'][number];
 
@@ -54,9 +55,9 @@ function AuditItem({ entry }: { entry: AuditEntry }) {
           <Text size="sm" c="dimmed" component="time" dateTime={entry.time}>
             {new Date(entry.time).toLocaleString()}
           </Text>
-          <Badge variant="light" color="gray" style={{ textTransform: 'none' }}>
+          <ToneBadge color="gray">
             {entry.actor}
-          </Badge>
+          </ToneBadge>
           <Text size="sm" fw={600}>
             {entry.action}
           </Text>

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Code, Group, List, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Code, Group, List, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
@@ -13,6 +13,8 @@ import { useSession } from '../../session/session.js';
 import type { CertificateEntry, CertificateFacts } from './certificate-types.js';
 import { ChainBadge } from './ChainBadge.js';
 import { ExpiryBadge } from './ExpiryBadge.js';
+import { Notice, ToneBadge } from '../../components/tone.js';
+import { ScrollTable } from '../../components/scroll-table.js';
 
 const ROLE_LABEL = { tls: 'serves its hosts', 'client-ca': 'trusted for client certificates', upstream: 'upstream TLS (CA or client certificate)' } as const;
 
@@ -61,27 +63,27 @@ function EntryView({ entry }: { entry: CertificateEntry }) {
           </Title>
           <ChainBadge chain={entry.chain} />
           {entry.kind === 'tls' && (
-            <Badge color={entry.hasPrivateKey ? 'gray' : 'red'} variant="light" style={{ textTransform: 'none' }}>
+            <ToneBadge color={entry.hasPrivateKey ? 'gray' : 'red'}>
               {entry.hasPrivateKey ? 'has a private key (never shown)' : 'no private key'}
-            </Badge>
+            </ToneBadge>
           )}
         </Group>
         {entry.problem && (
-          <Alert color="red" title="Cannot be read">
+          <Notice color="red" title="Cannot be read">
             {entry.problem}
-          </Alert>
+          </Notice>
         )}
         {!entry.loaded && <Text c="dimmed">The source holds no data for this Secret (the Kubernetes source keeps only referenced Secrets).</Text>}
         {entry.certificate && <CertificateFactsView facts={entry.certificate} />}
         <Usage entry={entry} />
         {entry.warnings.length > 0 && (
-          <Alert color="yellow" title="Warnings">
+          <Notice color="yellow" title="Warnings">
             <List size="sm">
               {entry.warnings.map((w) => (
                 <List.Item key={w}>{w}</List.Item>
               ))}
             </List>
-          </Alert>
+          </Notice>
         )}
         {entry.chain && entry.chain.links.length > 0 && <Chain chain={entry.chain} />}
         {entry.kind === 'ca-bundle' && entry.certificates.length > 1 && (
@@ -142,9 +144,9 @@ function Usage({ entry }: { entry: CertificateEntry }) {
       </List>
       {usedBy.servedFor.length > 0 && <Text size="sm">Served now for {usedBy.servedFor.join(', ')}.</Text>}
       {notCovered.length > 0 && (
-        <Alert color="red" title="Does not cover every host that uses it" data-testid="not-covered">
+        <Notice color="red" title="Does not cover every host that uses it" data-testid="not-covered">
           {notCovered.join(', ')}: clients will see a name mismatch.
-        </Alert>
+        </Notice>
       )}
     </Stack>
   );
@@ -163,8 +165,7 @@ function Chain({ chain }: { chain: NonNullable<CertificateEntry['chain']> }) {
           ))}
         </List>
       )}
-      <Table.ScrollContainer minWidth={560}>
-        <Table>
+      <ScrollTable minWidth={560} label="Certificate chain">
           <TableHead columns={['Subject', 'Issuer', 'Not after', 'Signed by the next']} />
           <Table.Tbody>
             {chain.links.map((link, i) => (
@@ -179,8 +180,7 @@ function Chain({ chain }: { chain: NonNullable<CertificateEntry['chain']> }) {
               </Table.Tr>
             ))}
           </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+        </ScrollTable>
     </Stack>
   );
 }
@@ -193,11 +193,11 @@ function DeleteDialog({ namespace, name, opened, onClose }: { namespace: string;
   const remove = useMutation({
     mutationFn: (force: boolean) => unwrap(api.DELETE('/api/v1/certificates/{namespace}/{name}', { params: { path: { namespace, name }, query: { force } } })),
     onSuccess: () => {
-      // Leave first: refetching the deleted Secret's detail would only answer 404.
+      // Only the list is refreshed: the deleted Secret's own query would answer 404 if refetched (or removed while
+      // this page still observes it) before the navigation has unmounted the page.
       onClose();
       void navigate('/certificates');
-      queryClient.removeQueries({ queryKey: ['certificates', namespace, name] });
-      void queryClient.invalidateQueries({ queryKey: ['certificates'] });
+      void queryClient.invalidateQueries({ queryKey: ['certificates'], exact: true });
     },
   });
   const inUse = remove.error instanceof ApiError && remove.error.status === 409;

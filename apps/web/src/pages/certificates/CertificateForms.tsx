@@ -1,10 +1,11 @@
-import { Alert, Button, FileButton, Group, Modal, NumberInput, Stack, Textarea, TextInput } from '@mantine/core';
+import { Button, FileButton, Group, Modal, NumberInput, Stack, Textarea, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { ApiError, describeError, unwrap } from '../../api/problem.js';
 import { WriteButton } from '../../components/write-button.js';
 import { useSession } from '../../session/session.js';
 import type { components } from '../../api/schema.gen.js';
+import { Notice } from '../../components/tone.js';
 
 export type WrittenCertificate = components['schemas']['WrittenCertificate'];
 
@@ -137,9 +138,9 @@ function FormFooter({ failure, failureTitle, pending, submit, onCancel }: { fail
   return (
     <>
       {failure && (
-        <Alert color="red" title={failureTitle} role="alert">
+        <Notice color="red" title={failureTitle} role="alert">
           {failure}
-        </Alert>
+        </Notice>
       )}
       <Group justify="flex-end">
         <Button variant="default" onClick={onCancel}>

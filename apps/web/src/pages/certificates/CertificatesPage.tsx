@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
@@ -14,6 +14,8 @@ import { ChainBadge } from './ChainBadge.js';
 import { ExpiryBadge } from './ExpiryBadge.js';
 import { SelfSignedModal, UploadModal, type WrittenCertificate } from './CertificateForms.js';
 import { expiryOf } from './expiry.js';
+import { Notice, ToneBadge } from '../../components/tone.js';
+import { ScrollTable } from '../../components/scroll-table.js';
 
 export function CertificatesPage() {
   const { namespace, name } = useParams();
@@ -47,12 +49,12 @@ function CertificateList() {
       }
     >
       {written && (
-        <Alert color="teal" title="Stored" role="status" withCloseButton onClose={() => setWritten(null)} closeButtonLabel="Dismiss">
+        <Notice color="teal" title="Stored" role="status" withCloseButton onClose={() => setWritten(null)} closeButtonLabel="Dismiss">
           <Anchor component={Link} to={certificatePath(written)}>
             {written.id}
           </Anchor>{' '}
           for {written.certificate.dnsNames.join(', ') || written.certificate.subject}, {expiryOf(written.certificate.daysLeft).label}. It is listed below as soon as the source has read it.
-        </Alert>
+        </Notice>
       )}
       <QueryView query={certificates} what="certificates">
         {({ certificates: entries }) => (
@@ -78,16 +80,14 @@ function CertificateTable({ title, entries, empty }: { title: string; entries: C
       {entries.length === 0 ? (
         <EmptyState title={`No ${title.toLowerCase()}`}>{empty}</EmptyState>
       ) : (
-        <Table.ScrollContainer minWidth={860}>
-          <Table striped highlightOnHover aria-labelledby={headingId}>
+        <ScrollTable minWidth={860} label={title} striped highlightOnHover>
             <TableHead columns={['Secret', 'Subject and names', 'Issuer', 'Expiry', 'Used by', 'Chain']} />
             <Table.Tbody>
               {entries.map((entry) => (
                 <CertificateRow key={`${entry.kind}:${entry.id}`} entry={entry} />
               ))}
             </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+          </ScrollTable>
       )}
     </Stack>
   );
@@ -134,9 +134,9 @@ function CertificateRow({ entry }: { entry: CertificateEntry }) {
         <Group gap={4}>
           <ChainBadge chain={entry.chain} />
           {entry.kind === 'tls' && !entry.hasPrivateKey && (
-            <Badge color="red" variant="light">
+            <ToneBadge color="red" >
               no key
-            </Badge>
+            </ToneBadge>
           )}
         </Group>
       </Table.Td>

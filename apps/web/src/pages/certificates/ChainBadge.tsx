@@ -1,12 +1,12 @@
-import { Badge } from '@mantine/core';
 import type { CertificateEntry } from './certificate-types.js';
+import { ToneBadge } from '../../components/tone.js';
 
 export function ChainBadge({ chain }: { chain: CertificateEntry['chain'] }) {
-  if (!chain) return <Badge color="gray" variant="light">not checked</Badge>;
-  if (!chain.valid) return <Badge color="red" variant="light" title={chain.problems.join('; ')}>chain invalid</Badge>;
+  if (!chain) return <ToneBadge color="gray" >not checked</ToneBadge>;
+  if (!chain.valid) return <ToneBadge color="red" title={chain.problems.join('; ')}>chain invalid</ToneBadge>;
   return (
-    <Badge color={chain.selfSigned ? 'yellow' : 'teal'} variant="light" style={{ textTransform: 'none' }}>
+    <ToneBadge color={chain.selfSigned ? 'yellow' : 'teal'}>
       {chain.selfSigned ? 'valid, self-signed' : 'chain valid'}
-    </Badge>
+    </ToneBadge>
   );
 }

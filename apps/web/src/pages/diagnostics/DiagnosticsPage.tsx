@@ -1,4 +1,4 @@
-import { Anchor, Badge, Chip, Group, Paper, SegmentedControl, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Chip, Group, Paper, SegmentedControl, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { unwrap } from '../../api/problem.js';
@@ -6,6 +6,7 @@ import { Page } from '../../components/page.js';
 import { EmptyState, QueryView } from '../../components/states.js';
 import { useSession } from '../../session/session.js';
 import { filterDiagnostics, groupDiagnostics, objectLabel, objectLink, SEVERITIES, type Diagnostic, type GroupBy, type Severity } from './diagnostic-groups.js';
+import { ToneBadge } from '../../components/tone.js';
 
 const SEVERITY_COLOR = { error: 'red', warning: 'yellow', info: 'blue' } as const;
 const GROUPINGS: Array<{ value: GroupBy; label: string }> = [
@@ -47,7 +48,7 @@ export function DiagnosticsPage() {
                     <Chip.Group multiple value={severities} onChange={(values) => update((next) => { next.delete('severity'); for (const v of values) next.append('severity', v); })}>
                       <Group gap={6} role="group" aria-labelledby="severity-label">
                         {SEVERITIES.map((s) => (
-                          <Chip key={s} value={s} color={SEVERITY_COLOR[s]} size="sm">
+                          <Chip key={s} value={s} size="sm">
                             {s} ({all.filter((d) => d.severity === s).length})
                           </Chip>
                         ))}
@@ -96,9 +97,9 @@ function DiagnosticCard({ diagnostic: d }: { diagnostic: Diagnostic }) {
   return (
     <Paper withBorder p="sm" data-diagnostic={d.code}>
       <Group gap="xs" wrap="wrap">
-        <Badge color={SEVERITY_COLOR[d.severity]} variant="light">
+        <ToneBadge color={SEVERITY_COLOR[d.severity]} >
           {d.severity}
-        </Badge>
+        </ToneBadge>
         <Text fw={600} size="sm">
           {d.code}
         </Text>

@@ -1,9 +1,11 @@
-import { Alert, Anchor, Badge, List, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, List, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { components } from '../../api/schema.gen.js';
 import { Facts } from '../../components/facts.js';
 import { TableHead } from '../../components/table-head.js';
+import { Notice, ToneBadge } from '../../components/tone.js';
+import { ScrollTable } from '../../components/scroll-table.js';
 
 export type Explanation = components['schemas']['Explanation'];
 
@@ -33,9 +35,9 @@ export function ExplainResult({ explanation: e }: { explanation: Explanation }) 
   const outcome = OUTCOME[e.outcome.action];
   return (
     <Stack gap="md" data-testid="explanation">
-      <Alert color={outcome.color} title={`${outcome.label}${e.outcome.status ? `: ${e.outcome.status}` : ''}`} data-outcome={e.outcome.action}>
+      <Notice color={outcome.color} title={`${outcome.label}${e.outcome.status ? `: ${e.outcome.status}` : ''}`} data-outcome={e.outcome.action}>
         {e.outcome.detail}
-      </Alert>
+      </Notice>
       <Text size="sm" c="dimmed">
         {e.request.method} {e.request.scheme}://{e.request.host}:{e.request.port}
         {e.request.rawPath}
@@ -59,7 +61,7 @@ export function ExplainResult({ explanation: e }: { explanation: Explanation }) 
               ],
             ]}
           />
-          {e.tls.misdirected && <Alert color="red" title="421 Misdirected Request">{e.tls.misdirected.detail}</Alert>}
+          {e.tls.misdirected && <Notice color="red" title="421 Misdirected Request">{e.tls.misdirected.detail}</Notice>}
         </Section>
       )}
 
@@ -82,8 +84,7 @@ export function ExplainResult({ explanation: e }: { explanation: Explanation }) 
       <Section title="Route">
         <MatchView match={e.match} />
         {e.candidates.length > 0 && (
-          <Table.ScrollContainer minWidth={640}>
-            <Table>
+          <ScrollTable minWidth={640} label="Candidate routes">
               <Table.Caption style={{ captionSide: 'top', textAlign: 'left' }}>Candidates, and why each won or lost</Table.Caption>
               <TableHead columns={['Host', 'Path', 'Verdict', 'Why']} />
               <Table.Tbody>
@@ -94,9 +95,9 @@ export function ExplainResult({ explanation: e }: { explanation: Explanation }) 
                       <code>{c.path}</code> ({c.pathType})
                     </Table.Td>
                     <Table.Td>
-                      <Badge color={VERDICT_COLOR[c.verdict]} variant="light">
+                      <ToneBadge color={VERDICT_COLOR[c.verdict]} >
                         {c.verdict}
-                      </Badge>
+                      </ToneBadge>
                     </Table.Td>
                     <Table.Td>
                       {c.reason}; {c.why}
@@ -104,8 +105,7 @@ export function ExplainResult({ explanation: e }: { explanation: Explanation }) 
                   </Table.Tr>
                 ))}
               </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+            </ScrollTable>
         )}
       </Section>
 

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Paper, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Paper, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
@@ -11,6 +11,7 @@ import { useSession } from '../../session/session.js';
 import { IngressEditor } from './IngressEditor.js';
 import type { IngressView } from './ingress-types.js';
 import { DiagnosticList, RouteTable } from './RouteViews.js';
+import { Notice } from '../../components/tone.js';
 
 /** One Ingress: what Portico made of it (routes, problems, whether the proxies have it), and its editor. */
 export function IngressDetail({ namespace, name }: { namespace: string; name: string }) {
@@ -32,9 +33,9 @@ export function IngressDetail({ namespace, name }: { namespace: string; name: st
       }
     >
       {saved && (
-        <Alert color="teal" title="Saved" role="status">
+        <Notice color="teal" title="Saved" role="status">
           The proxies follow within a second; the routes below update when they have compiled it.
-        </Alert>
+        </Notice>
       )}
       <QueryView query={view} what={`Ingress ${namespace}/${name}`}>
         {(current) => (
@@ -83,11 +84,11 @@ function DeleteDialog({ namespace, name, resourceVersion, opened, onClose }: { n
     mutationFn: () =>
       unwrap(api.DELETE('/api/v1/ingresses/{namespace}/{name}', { params: { path: { namespace, name }, query: resourceVersion ? { resourceVersion } : {} } })),
     onSuccess: () => {
-      // Leave first: refetching the deleted Ingress would only answer 404.
+      // Only the list is refreshed: the deleted Ingress's own query would answer 404 if refetched (or removed while
+      // this page still observes it) before the navigation has unmounted the page.
       onClose();
       void navigate('/ingresses');
-      queryClient.removeQueries({ queryKey: ['ingresses', namespace, name] });
-      void queryClient.invalidateQueries({ queryKey: ['ingresses'] });
+      void queryClient.invalidateQueries({ queryKey: ['ingresses', 'list'] });
     },
   });
   return (

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Group, List, Paper, Stack, Tabs, Text, Textarea } from '@mantine/core';
+import { Anchor, Group, List, Paper, Stack, Tabs, Text, Textarea } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useNavigate } from 'react-router';
@@ -10,6 +10,7 @@ import { formToIngress, fromYaml, ingressToForm, toRequestBody, toYaml, type Ing
 import { IngressFormView } from './IngressFormView.js';
 import { ingressPath, isDryRun, type WriteResult } from './ingress-types.js';
 import { RoutePreview } from './RouteViews.js';
+import { Notice } from '../../components/tone.js';
 
 /**
  * Create or edit one Ingress, as a form or as YAML: both views edit the same object. "Preview" sends the write with
@@ -43,7 +44,7 @@ export function IngressEditor({ initial, create }: { initial: IngressObject; cre
       // The store is re-read moments after a write: seed the cache with what the write answered, so the page shows
       // the stored object at once instead of asking before the source has it.
       queryClient.setQueryData(['ingresses', namespace, name], stored);
-      void queryClient.invalidateQueries({ queryKey: ['ingresses'], exact: true });
+      void queryClient.invalidateQueries({ queryKey: ['ingresses', 'list'] });
       void navigate(ingressPath(namespace, name), { state: { saved: true } });
     },
   });
@@ -87,7 +88,7 @@ export function IngressEditor({ initial, create }: { initial: IngressObject; cre
           <Tabs.Tab value="yaml">YAML</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="form" pt="md">
-          {annotations.error ? <Alert color="yellow">The supported annotations could not be loaded: {describeError(annotations.error)}</Alert> : null}
+          {annotations.error ? <Notice color="yellow">The supported annotations could not be loaded: {describeError(annotations.error)}</Notice> : null}
           <IngressFormView form={form} onChange={onForm} errors={placed.at} annotations={annotations.data?.annotations ?? []} identityFixed={!create} />
         </Tabs.Panel>
         <Tabs.Panel value="yaml" pt="md">
@@ -107,7 +108,7 @@ export function IngressEditor({ initial, create }: { initial: IngressObject; cre
       </Tabs>
 
       {failure !== null && (
-        <Alert color="red" title={failure === save.error ? 'Not saved' : 'Cannot preview'} role="alert">
+        <Notice color="red" title={failure === save.error ? 'Not saved' : 'Cannot preview'} role="alert">
           <Text size="sm">{listed.length === 0 && Object.keys(placed.at).length > 0 ? 'Fix the fields marked above.' : describeError(failure)}</Text>
           {listed.length > 0 && (
             <List size="sm" mt={4}>
@@ -118,7 +119,7 @@ export function IngressEditor({ initial, create }: { initial: IngressObject; cre
               ))}
             </List>
           )}
-        </Alert>
+        </Notice>
       )}
 
       {dryRun && (

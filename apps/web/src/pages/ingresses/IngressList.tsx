@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, Table, Text, TextInput } from '@mantine/core';
+import { Anchor, Button, Group, Table, Text, TextInput } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { unwrap } from '../../api/problem.js';
@@ -8,6 +8,8 @@ import { EmptyState, QueryView } from '../../components/states.js';
 import { WriteButton } from '../../components/write-button.js';
 import { useSession } from '../../session/session.js';
 import { ingressPath, type IngressView } from './ingress-types.js';
+import { ToneBadge } from '../../components/tone.js';
+import { ScrollTable } from '../../components/scroll-table.js';
 
 const FILTERS = [
   { key: 'namespace', label: 'Namespace', placeholder: 'all' },
@@ -52,16 +54,14 @@ export function IngressList() {
             </EmptyState>
           ) : (
             <>
-              <Table.ScrollContainer minWidth={720}>
-                <Table striped highlightOnHover>
+              <ScrollTable minWidth={720} label="Ingresses" striped highlightOnHover>
                   <TableHead columns={['Ingress', 'Class', 'Hosts', 'Routes', 'Problems']} />
                   <Table.Tbody>
                     {items.map((item) => (
                       <IngressRow key={`${item.object?.metadata?.namespace}/${item.object?.metadata?.name}`} item={item} />
                     ))}
                   </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
+                </ScrollTable>
               {next && (
                 <Button variant="light" w="fit-content" onClick={() => setParams(new URLSearchParams({ ...Object.fromEntries(params), continue: next }))}>
                   Next page
@@ -100,8 +100,8 @@ function IngressRow({ item }: { item: IngressView }) {
           'none'
         ) : (
           <Group gap={4}>
-            {errors > 0 && <Badge color="red" variant="light">{errors} error{errors > 1 ? 's' : ''}</Badge>}
-            {warnings > 0 && <Badge color="yellow" variant="light">{warnings} warning{warnings > 1 ? 's' : ''}</Badge>}
+            {errors > 0 && <ToneBadge color="red" >{errors} error{errors > 1 ? 's' : ''}</ToneBadge>}
+            {warnings > 0 && <ToneBadge color="yellow" >{warnings} warning{warnings > 1 ? 's' : ''}</ToneBadge>}
           </Group>
         )}
       </Table.Td>

@@ -1,6 +1,8 @@
-import { Alert, Badge, List, Stack, Table, Text, Title } from '@mantine/core';
+import { List, Stack, Table, Text, Title } from '@mantine/core';
 import { TableHead } from '../../components/table-head.js';
 import type { CompiledRoute, Diagnostic, DryRun } from './ingress-types.js';
+import { Notice, ToneBadge } from '../../components/tone.js';
+import { ScrollTable } from '../../components/scroll-table.js';
 
 const SEVERITY_COLOR = { error: 'red', warning: 'yellow', info: 'blue' } as const;
 
@@ -11,8 +13,7 @@ function backendOf(route: CompiledRoute): string {
 
 export function RouteTable({ routes, caption, change }: { routes: CompiledRoute[]; caption: string; change?: 'added' | 'removed' }) {
   return (
-    <Table.ScrollContainer minWidth={560}>
-      <Table data-change={change}>
+    <ScrollTable minWidth={560} label={caption} data-change={change}>
         <Table.Caption style={{ captionSide: 'top', textAlign: 'left' }}>{caption}</Table.Caption>
         <TableHead columns={['Host', 'Path', 'Match', 'Backend']} />
         <Table.Tbody>
@@ -30,8 +31,7 @@ export function RouteTable({ routes, caption, change }: { routes: CompiledRoute[
             </Table.Tr>
           ))}
         </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+      </ScrollTable>
   );
 }
 
@@ -40,7 +40,7 @@ export function DiagnosticList({ diagnostics }: { diagnostics: Diagnostic[] }) {
   return (
     <List size="sm" spacing={4}>
       {diagnostics.map((d, i) => (
-        <List.Item key={i} icon={<Badge color={SEVERITY_COLOR[d.severity]} variant="light" size="sm">{d.severity}</Badge>}>
+        <List.Item key={i} icon={<ToneBadge color={SEVERITY_COLOR[d.severity]} size="sm">{d.severity}</ToneBadge>}>
           <Text span size="sm" fw={600}>
             {d.code}
           </Text>
@@ -86,9 +86,9 @@ export function RoutePreview({ preview }: { preview: DryRun }) {
       )}
       <RouteTable routes={preview.routes} caption={`This Ingress would serve ${count(preview.routes.length)}`} />
       {preview.diagnostics.length > 0 && (
-        <Alert color="yellow" title="Diagnostics it would have">
+        <Notice color="yellow" title="Diagnostics it would have">
           <DiagnosticList diagnostics={preview.diagnostics} />
-        </Alert>
+        </Notice>
       )}
     </Stack>
   );
