@@ -5,10 +5,11 @@ import { existsSync, globSync, readFileSync, rmSync } from 'node:fs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Debian packages the end-to-end suites drive as real clients: a browser, and kubectl against the emulator. */
+/** Debian packages the end-to-end suites drive as real clients: a browser, kubectl against the emulator, jq. */
 const TOOLS = [
   { binary: CHROMIUM, packages: ['chromium'], what: 'Chromium (browser tests; or set CHROMIUM_PATH)' },
   { binary: '/usr/bin/kubectl', packages: ['kubectl'], what: 'kubectl (Kubernetes e2e and deploy/ tests)' },
+  { binary: '/usr/bin/jq', packages: ['jq'], what: 'jq (the curl guide, docs/admin-api.md, runs as written)' },
 ];
 
 function ensureTools() {

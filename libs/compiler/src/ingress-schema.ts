@@ -36,7 +36,8 @@ const pathSchema = z
   .max(4096)
   .refine((p) => p.startsWith('/'), 'must be an absolute path starting with "/"')
   .refine((p) => !p.includes('?') && !p.includes('#'), 'must not contain "?" or "#"')
-  .refine((p) => normalizePath(p).ok, 'has malformed percent-encoding');
+  // Only an absolute path can be normalised; a relative one already has its own error above.
+  .refine((p) => !p.startsWith('/') || normalizePath(p).ok, 'has malformed percent-encoding');
 
 export const ingressSpecSchema = z
   .object({

@@ -59,6 +59,16 @@ describe('invalid Ingresses', () => {
     });
   }
 
+  it('each wrong path gets only the reasons that apply to it', () => {
+    const path = (value: string) => ({
+      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'bad', namespace: 'default' },
+      spec: { ingressClassName: 'portico', rules: [{ http: { paths: [{ path: value, pathType: 'Prefix', backend: { service: { name: 'a', port: { number: 80 } } } }] } }] },
+    });
+    const messages = (value: string) => compile(withBackends([path(value)])).diagnostics.filter((d) => d.field === 'spec.rules[0].http.paths[0].path').map((d) => d.message);
+    expect(messages('no-slash')).toEqual([expect.stringContaining('must be an absolute path')]);
+    expect(messages('/bad%zzescape')).toEqual([expect.stringContaining('malformed percent-encoding')]);
+  });
+
   it('a resource backend is reported unsupported and only that path is skipped', () => {
     const ing = ingress('res', { rules: [{ host: 'foo.com', paths: [{ path: '/a', service: 'a' }, { path: '/b', service: 'b' }] }] });
     const paths = (ing.spec!.rules![0].http!.paths!);
