@@ -291,4 +291,40 @@ describe('bodies', () => {
     });
     expect(received).toBe(size);
   });
+
+  it("passes a slow client's backpressure on to the upstream instead of buffering the response", async () => {
+    // Far more than the socket buffers between client, proxy and upstream can hold on loopback.
+    const size = 64 * 1024 * 1024;
+    let sent = 0;
+    const u = await upstream('slow-reader', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      const pump = (): void => {
+        while (sent < size) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+      return true;
+    });
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(u.port)]) });
+    let sentWhileClientPaused = 0;
+    const received = await new Promise<number>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: p.httpPort, path: '/slow', agent: false }, (res) => {
+        res.pause();
+        setTimeout(() => {
+          sentWhileClientPaused = sent;
+          let n = 0;
+          res.on('data', (c: Buffer) => (n += c.length));
+          res.on('end', () => resolve(n));
+          res.resume();
+        }, 500);
+      });
+      req.on('error', reject);
+    });
+    expect(sentWhileClientPaused).toBeLessThan(size / 2);
+    expect(received).toBe(size);
+  });
 });

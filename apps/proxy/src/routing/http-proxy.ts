@@ -47,6 +47,8 @@ class Exchange {
   clusterId: string | null = null;
   endpoint: Http1Endpoint | H2Endpoint | null = null;
   upstreamRequest: UpstreamRequest | null = null;
+  /** The HTTP/1.1 upstream's response, once its headers arrived (resumed when the client drains). */
+  upstreamResponse: http.IncomingMessage | null = null;
   timer: NodeJS.Timeout | undefined;
   bytes = 0;
   timedOut = false;
@@ -165,11 +167,15 @@ class Exchange {
     clearTimeout(this.timer);
     const { res } = this;
     (upstreamResponse as Carrier)[EXCHANGE] = this;
+    this.upstreamResponse = upstreamResponse;
     writeHead(res, upstreamResponse.statusCode ?? 502, stripHopByHop(upstreamResponse.headers));
-    upstreamResponse.on('data', onUpstreamData);
+    // Relayed by hand rather than piped: pipe() adds and removes about ten listeners on the two streams for every
+    // response (the profile's events and streams share), where this needs three and one more only under backpressure.
+    // The client going away is handled by onResponseClose, which destroys the upstream side.
+    upstreamResponse.on('data', onUpstreamBodyData);
+    upstreamResponse.on('end', onUpstreamBodyEnd);
     upstreamResponse.on('error', onUpstreamBodyError);
     upstreamResponse.on('close', onUpstreamBodyClose);
-    upstreamResponse.pipe(res);
   }
 
   /**
@@ -291,6 +297,22 @@ function onUpstreamTimeout(exchange: Exchange): void {
 }
 function onUpstreamData(this: http.IncomingMessage | http2.ClientHttp2Stream, chunk: Buffer): void {
   exchangeOf(this).bytes += chunk.length;
+}
+function onUpstreamBodyData(this: http.IncomingMessage, chunk: Buffer): void {
+  const exchange = exchangeOf(this);
+  exchange.bytes += chunk.length;
+  // Both response types take (chunk) and emit 'drain'; TypeScript cannot call the union of their overloads.
+  const res = exchange.res as http.ServerResponse;
+  if (!res.write(chunk)) {
+    this.pause();
+    res.once('drain', onClientDrain);
+  }
+}
+function onClientDrain(this: http.ServerResponse): void {
+  exchangeOf(this).upstreamResponse?.resume();
+}
+function onUpstreamBodyEnd(this: http.IncomingMessage): void {
+  exchangeOf(this).res.end();
 }
 function onUpstreamBodyError(this: http.IncomingMessage, err: Error): void {
   // The upstream broke mid-body: the client must not mistake a truncated body for a complete one.
