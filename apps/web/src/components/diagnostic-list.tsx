@@ -1,5 +1,6 @@
 import { Badge, Group, List, Text } from '@mantine/core';
 import type { components } from '../api/schema.gen.js';
+import { readableBadge } from './readable-color.js';
 
 export type Diagnostic = components['schemas']['Diagnostic'];
 
@@ -13,7 +14,7 @@ export function DiagnosticList({ diagnostics, empty }: { diagnostics: Diagnostic
       {diagnostics.map((d, i) => (
         <List.Item key={`${d.code}-${i}`}>
           <Group gap="xs" wrap="nowrap" align="flex-start">
-            <Badge color={COLOR[d.severity]} variant="light" style={{ flexShrink: 0 }}>
+            <Badge color={COLOR[d.severity]} variant="light" style={{ flexShrink: 0, ...readableBadge(COLOR[d.severity]) }}>
               {d.severity}
             </Badge>
             <div>

@@ -1,4 +1,5 @@
 import { Card, Table, Text, Title } from '@mantine/core';
+import { ScrollRegion } from '../../components/scroll-region.js';
 import { formatMs } from './acknowledgement.js';
 import type { HostDetail, TrafficSummary } from './host-types.js';
 import { serviceName, type RoutingTable } from '../routes/route-graph.js';
@@ -15,7 +16,7 @@ export function HostRules({ host, table, traffic }: { host: HostDetail; table: R
       {host.routeList.length === 0 ? (
         <Text size="sm" c="dimmed">This host has no path rules.</Text>
       ) : (
-        <Table.ScrollContainer minWidth={760}>
+        <ScrollRegion label="Rules of this host" minWidth={760}>
           <Table data-testid="host-rules">
             <Table.Thead>
               <Table.Tr>
@@ -54,7 +55,7 @@ export function HostRules({ host, table, traffic }: { host: HostDetail; table: R
               })}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </ScrollRegion>
       )}
       <Text size="xs" c="dimmed" mt="xs">
         Traffic over the last {traffic?.windowSeconds ?? 60} s, from every proxy that reported.

@@ -1,6 +1,7 @@
 import { Anchor, Badge, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
+import { readableBadge } from '../../components/readable-color.js';
 import type { HostDetail } from './host-types.js';
 
 const POLICY_WORDS = { redirect: 'redirected to HTTPS (308)', reject: 'refused (403)', allow: 'served over plain HTTP too' } as const;
@@ -66,7 +67,7 @@ function CertificateFacts({ host }: { host: HostDetail }) {
           "the proxy's own default certificate"
         )}
         {cert.coversName === false && (
-          <Badge color="red" variant="light" ml="xs">
+          <Badge color="red" variant="light" ml="xs" style={readableBadge('red')}>
             does not cover {host.host}
           </Badge>
         )}

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { unwrap } from '../../api/problem.js';
 import { useProxiesQuery } from '../../components/edge-queries.js';
 import type { HostSummary } from '../../components/host-modes.js';
+import { readableText } from '../../components/readable-color.js';
 import { ErrorNotice } from '../../components/states.js';
 import { useLiveEvents } from '../../live/live-events.js';
 import { useSession, useWriteAccess } from '../../session/session.js';
@@ -90,12 +91,12 @@ export function PassthroughSwitch({ host }: { host: HostSummary }) {
         {dryRun.error && <ErrorNotice error={dryRun.error} title="Could not preview the switch" />}
         {apply.error && <ErrorNotice error={apply.error} title="The switch was not applied" />}
         {applied && (
-          <Alert color={ack?.done ? 'green' : 'blue'} title={`Passthrough ${applied.result.enabled ? 'on' : 'off'} for ${applied.result.host}`} role="status" data-testid="passthrough-applied">
+          <Alert color={ack?.done ? 'green' : 'blue'} styles={{ title: { color: readableText(ack?.done ? 'green' : 'blue') } }} title={`Passthrough ${applied.result.enabled ? 'on' : 'off'} for ${applied.result.host}`} role="status" data-testid="passthrough-applied">
             {!applied.result.written ? 'Nothing was written: the host was already in that state.' : ack ? describeAcknowledgement(ack) : 'Written; waiting for the new generation…'}
           </Alert>
         )}
       </Stack>
-      <Modal opened={preview !== null} onClose={() => setPreview(null)} title={preview ? `${action} for ${host.host}?` : ''} size="lg">
+      <Modal opened={preview !== null} onClose={() => setPreview(null)} closeButtonProps={{ 'aria-label': 'Close the preview' }} title={preview ? `${action} for ${host.host}?` : ''} size="lg">
         {preview && (
           <Stack gap="sm" data-testid="passthrough-preview">
             {changesNothing(preview) && <Alert color="yellow">Nothing would change: the host is already in that state.</Alert>}

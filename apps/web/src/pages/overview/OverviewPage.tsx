@@ -5,6 +5,7 @@ import type { ApiClient } from '../../api/client.js';
 import { ApiError } from '../../api/problem.js';
 import { useCertificatesQuery, useDiagnosticsQuery, useHostsQuery, useProxiesQuery, useRoutingTableQuery, useTrafficQuery } from '../../components/edge-queries.js';
 import { Page } from '../../components/page.js';
+import { readableBadge } from '../../components/readable-color.js';
 import { ErrorNotice, Loading, QueryView } from '../../components/states.js';
 import { useSession } from '../../session/session.js';
 import { acknowledgement, formatMs } from '../hosts/acknowledgement.js';
@@ -125,7 +126,7 @@ function ExpiringList({ items }: { items: ReturnType<typeof expiringSoon> }) {
               <Anchor component={Link} to={`/certificates/${c.namespace}/${c.name}`} size="sm">
                 {c.id}
               </Anchor>
-              <Badge color={c.daysLeft < 0 ? 'red' : 'yellow'} variant="light" style={{ textTransform: 'none' }}>
+              <Badge color={c.daysLeft < 0 ? 'red' : 'yellow'} variant="light" style={{ textTransform: 'none', ...readableBadge(c.daysLeft < 0 ? 'red' : 'yellow') }}>
                 {c.daysLeft < 0 ? `expired ${-c.daysLeft} days ago` : `${c.daysLeft} days left`}
               </Badge>
             </Group>

@@ -4,6 +4,7 @@ import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node
 import { useMemo } from 'react';
 import { Link } from 'react-router';
 import { hostPath } from '../../components/host-modes.js';
+import { readableBadge } from '../../components/readable-color.js';
 import { TLS_MODES, TlsModeBadge } from '../../components/tls-mode.js';
 import type { GraphNode, RouteGraph } from './route-graph.js';
 
@@ -97,7 +98,7 @@ function HostNode({ data }: NodeProps<FlowNode>) {
           <TlsModeBadge key={mode} mode={mode} />
         ))}
         {node.problems > 0 && (
-          <Badge color="red" variant="outline" size="sm">
+          <Badge color="red" variant="outline" size="sm" style={readableBadge('red')}>
             {node.problems} {node.problems === 1 ? 'problem' : 'problems'}
           </Badge>
         )}
