@@ -261,6 +261,21 @@ describe('headers', () => {
   });
 });
 
+/** Writes `size` bytes in 64 KiB chunks, waiting for 'drain' whenever asked to, then ends; returns bytes written so far. */
+function writeWithBackpressure(stream: http.ClientRequest | http.ServerResponse, size: number): () => number {
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  let sent = 0;
+  const pump = (): void => {
+    while (sent < size) {
+      sent += chunk.length;
+      if (!stream.write(chunk)) return void stream.once('drain', pump);
+    }
+    stream.end();
+  };
+  pump();
+  return () => sent;
+}
+
 describe('bodies', () => {
   it('streams a large request body and a large response body without buffering them whole', async () => {
     const size = 8 * 1024 * 1024;
@@ -278,16 +293,7 @@ describe('bodies', () => {
         res.on('end', () => resolve(n));
       });
       req.on('error', reject);
-      const chunk = Buffer.alloc(64 * 1024, 7);
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < size) {
-          sent += chunk.length;
-          if (!req.write(chunk)) return void req.once('drain', pump);
-        }
-        req.end();
-      };
-      pump();
+      writeWithBackpressure(req, size);
     });
     expect(received).toBe(size);
   });
@@ -295,18 +301,10 @@ describe('bodies', () => {
   it("passes a slow client's backpressure on to the upstream instead of buffering the response", async () => {
     // Far more than the socket buffers between client, proxy and upstream can hold on loopback.
     const size = 64 * 1024 * 1024;
-    let sent = 0;
+    let sent = () => 0;
     const u = await upstream('slow-reader', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
-      const chunk = Buffer.alloc(64 * 1024, 1);
-      const pump = (): void => {
-        while (sent < size) {
-          sent += chunk.length;
-          if (!res.write(chunk)) return void res.once('drain', pump);
-        }
-        res.end();
-      };
-      pump();
+      sent = writeWithBackpressure(res, size);
       return true;
     });
     const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(u.port)]) });
@@ -315,7 +313,7 @@ describe('bodies', () => {
       const req = http.get({ host: '127.0.0.1', port: p.httpPort, path: '/slow', agent: false }, (res) => {
         res.pause();
         setTimeout(() => {
-          sentWhileClientPaused = sent;
+          sentWhileClientPaused = sent();
           let n = 0;
           res.on('data', (c: Buffer) => (n += c.length));
           res.on('end', () => resolve(n));
