@@ -20,9 +20,12 @@ const ROLE_LABEL = { tls: 'serves its hosts', 'client-ca': 'trusted for client c
 
 export function CertificateDetail({ namespace, name }: { namespace: string; name: string }) {
   const { api } = useSession();
+  // Once deleted, the Secret is not asked for again: a live event can refetch before the navigation away commits.
+  const [deleted, setDeleted] = useState(false);
   const detail = useQuery({
     queryKey: ['certificates', namespace, name],
     queryFn: () => unwrap(api.GET('/api/v1/certificates/{namespace}/{name}', { params: { path: { namespace, name } } })),
+    enabled: !deleted,
   });
   const [confirming, setConfirming] = useState(false);
   const hasTls = detail.data?.entries.some((e) => e.kind === 'tls') ?? false;
@@ -47,7 +50,7 @@ export function CertificateDetail({ namespace, name }: { namespace: string; name
           </Stack>
         )}
       </QueryView>
-      <DeleteDialog namespace={namespace} name={name} opened={confirming} onClose={() => setConfirming(false)} />
+      <DeleteDialog namespace={namespace} name={name} opened={confirming} onClose={() => setConfirming(false)} onDeleted={() => setDeleted(true)} />
     </Page>
   );
 }
@@ -186,15 +189,15 @@ function Chain({ chain }: { chain: NonNullable<CertificateEntry['chain']> }) {
 }
 
 /** Delete with a confirm; a Secret in use is refused (409) and can then be deleted anyway, deliberately. */
-function DeleteDialog({ namespace, name, opened, onClose }: { namespace: string; name: string; opened: boolean; onClose: () => void }) {
+function DeleteDialog({ namespace, name, opened, onClose, onDeleted }: { namespace: string; name: string; opened: boolean; onClose: () => void; onDeleted: () => void }) {
   const { api } = useSession();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const remove = useMutation({
     mutationFn: (force: boolean) => unwrap(api.DELETE('/api/v1/certificates/{namespace}/{name}', { params: { path: { namespace, name }, query: { force } } })),
     onSuccess: () => {
-      // Only the list is refreshed: the deleted Secret's own query would answer 404 if refetched (or removed while
-      // this page still observes it) before the navigation has unmounted the page.
+      // Only the list is refreshed: the deleted Secret's own query would answer 404.
+      onDeleted();
       onClose();
       void navigate('/certificates');
       void queryClient.invalidateQueries({ queryKey: ['certificates'], exact: true });

@@ -16,9 +16,12 @@ import { Notice } from '../../components/tone.js';
 /** One Ingress: what Portico made of it (routes, problems, whether the proxies have it), and its editor. */
 export function IngressDetail({ namespace, name }: { namespace: string; name: string }) {
   const { api } = useSession();
+  // Once deleted, the Ingress is not asked for again: a live event can refetch before the navigation away commits.
+  const [deleted, setDeleted] = useState(false);
   const view = useQuery({
     queryKey: ['ingresses', namespace, name],
     queryFn: () => unwrap(api.GET('/api/v1/ingresses/{namespace}/{name}', { params: { path: { namespace, name } } })),
+    enabled: !deleted,
   });
   const saved = (useLocation().state as { saved?: boolean } | null)?.saved === true;
   const [deleting, setDeleting] = useState(false);
@@ -51,7 +54,7 @@ export function IngressDetail({ namespace, name }: { namespace: string; name: st
           </Stack>
         )}
       </QueryView>
-      <DeleteDialog namespace={namespace} name={name} resourceVersion={view.data?.object?.metadata?.resourceVersion} opened={deleting} onClose={() => setDeleting(false)} />
+      <DeleteDialog namespace={namespace} name={name} resourceVersion={view.data?.object?.metadata?.resourceVersion} opened={deleting} onClose={() => setDeleting(false)} onDeleted={() => setDeleted(true)} />
     </Page>
   );
 }
@@ -76,7 +79,7 @@ function CurrentState({ view }: { view: IngressView }) {
   );
 }
 
-function DeleteDialog({ namespace, name, resourceVersion, opened, onClose }: { namespace: string; name: string; resourceVersion?: string; opened: boolean; onClose: () => void }) {
+function DeleteDialog({ namespace, name, resourceVersion, opened, onClose, onDeleted }: { namespace: string; name: string; resourceVersion?: string; opened: boolean; onClose: () => void; onDeleted: () => void }) {
   const { api } = useSession();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
@@ -84,8 +87,8 @@ function DeleteDialog({ namespace, name, resourceVersion, opened, onClose }: { n
     mutationFn: () =>
       unwrap(api.DELETE('/api/v1/ingresses/{namespace}/{name}', { params: { path: { namespace, name }, query: resourceVersion ? { resourceVersion } : {} } })),
     onSuccess: () => {
-      // Only the list is refreshed: the deleted Ingress's own query would answer 404 if refetched (or removed while
-      // this page still observes it) before the navigation has unmounted the page.
+      // Only the list is refreshed: the deleted Ingress's own query would answer 404.
+      onDeleted();
       onClose();
       void navigate('/ingresses');
       void queryClient.invalidateQueries({ queryKey: ['ingresses', 'list'] });
