@@ -24,10 +24,11 @@ export function ensureTools() {
 }
 
 export function ensureBuilt(force) {
-  const missing = ['apps/api/dist/main.js', 'apps/proxy/dist/main.js'].filter((f) => !existsSync(join(ROOT, f)));
+  // The propagation benchmark also imports the compiler, the matcher and the Kubernetes emulator (libs/testing).
+  const missing = ['apps/api/dist/main.js', 'apps/proxy/dist/main.js', 'libs/testing/dist/index.js', 'libs/compiler/dist/index.js'].filter((f) => !existsSync(join(ROOT, f)));
   if (!force && !missing.length) return;
-  console.log('building the API and the proxy');
-  execFileSync('npx', ['nx', 'run-many', '-t', 'build', '-p', '@portico/api', '@portico/proxy', '--output-style=static'], { cwd: ROOT, stdio: 'inherit' });
+  console.log('building the API, the proxy and libs/testing');
+  execFileSync('npx', ['nx', 'run-many', '-t', 'build', '-p', '@portico/api', '@portico/proxy', '@portico/testing', '--output-style=static'], { cwd: ROOT, stdio: 'inherit' });
 }
 
 /** Distinct free loopback ports (bound, read, released together so none is handed out twice). */
