@@ -1,5 +1,5 @@
 import { Alert, Badge, type AlertProps, type BadgeProps } from '@mantine/core';
-import type { ReactNode } from 'react';
+import type { CSSProperties, ReactNode } from 'react';
 
 /**
  * Mantine's light variants draw text in the colour's middle shade, which falls short of WCAG AA (4.5:1) on its own
@@ -13,9 +13,9 @@ export function readableText(color: string): string {
 }
 
 /** A light badge whose words are readable whatever its colour. */
-export function ToneBadge({ color = 'gray', children, ...props }: BadgeProps & { color?: string; children: ReactNode; title?: string; 'data-expiry'?: string }) {
+export function ToneBadge({ color = 'gray', children, style, ...props }: BadgeProps & { color?: string; children: ReactNode; title?: string; 'data-expiry'?: string; style?: CSSProperties }) {
   return (
-    <Badge color={color} c={readableText(color)} variant="light" style={{ textTransform: 'none' }} {...props}>
+    <Badge color={color} c={readableText(color)} variant="light" style={{ textTransform: 'none', ...style }} {...props}>
       {children}
     </Badge>
   );

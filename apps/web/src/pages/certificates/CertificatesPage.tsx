@@ -81,7 +81,7 @@ function CertificateTable({ title, entries, empty }: { title: string; entries: C
         <EmptyState title={`No ${title.toLowerCase()}`}>{empty}</EmptyState>
       ) : (
         <ScrollTable minWidth={860} label={title} striped highlightOnHover>
-            <TableHead columns={['Secret', 'Subject and names', 'Issuer', 'Expiry', 'Used by', 'Chain']} />
+            <TableHead columns={['Secret', 'Expiry', 'Subject and names', 'Issuer', 'Used by', 'Chain']} />
             <Table.Tbody>
               {entries.map((entry) => (
                 <CertificateRow key={`${entry.kind}:${entry.id}`} entry={entry} />
@@ -102,6 +102,8 @@ function CertificateRow({ entry }: { entry: CertificateEntry }) {
           {entry.id}
         </Anchor>
       </Table.Td>
+      {/* Expiry second: on a phone it is in view without scrolling the table sideways. */}
+      <Table.Td>{facts ? <ExpiryBadge daysLeft={facts.daysLeft} notAfter={facts.notAfter} /> : '—'}</Table.Td>
       <Table.Td>
         {facts ? (
           <Stack gap={2}>
@@ -119,7 +121,6 @@ function CertificateRow({ entry }: { entry: CertificateEntry }) {
       <Table.Td>
         <Text size="sm">{facts?.issuer ?? '—'}</Text>
       </Table.Td>
-      <Table.Td>{facts ? <ExpiryBadge daysLeft={facts.daysLeft} notAfter={facts.notAfter} /> : '—'}</Table.Td>
       <Table.Td>
         <Stack gap={2}>
           <Text size="sm">{entry.usedBy.hosts.length ? entry.usedBy.hosts.join(', ') : entry.usedBy.defaultCertificate ? 'the default certificate' : 'unused'}</Text>
@@ -134,7 +135,7 @@ function CertificateRow({ entry }: { entry: CertificateEntry }) {
         <Group gap={4}>
           <ChainBadge chain={entry.chain} />
           {entry.kind === 'tls' && !entry.hasPrivateKey && (
-            <ToneBadge color="red" >
+            <ToneBadge color="red">
               no key
             </ToneBadge>
           )}

@@ -97,7 +97,7 @@ function DiagnosticCard({ diagnostic: d }: { diagnostic: Diagnostic }) {
   return (
     <Paper withBorder p="sm" data-diagnostic={d.code}>
       <Group gap="xs" wrap="wrap">
-        <ToneBadge color={SEVERITY_COLOR[d.severity]} >
+        <ToneBadge color={SEVERITY_COLOR[d.severity]}>
           {d.severity}
         </ToneBadge>
         <Text fw={600} size="sm">

@@ -29,6 +29,7 @@ const TLS_MODE: Record<NonNullable<Explanation['tls']>['mode'], string> = {
 };
 
 const VERDICT_COLOR = { chosen: 'teal', beaten: 'orange', 'not-matched': 'gray', 'not-consulted': 'gray' } as const;
+const VERDICT_LABEL = { chosen: 'chosen', beaten: 'beaten', 'not-matched': 'no match', 'not-consulted': 'not consulted' } as const;
 
 /** The decision the proxy would make for one request, laid out in the order the proxy makes it. */
 export function ExplainResult({ explanation: e }: { explanation: Explanation }) {
@@ -94,14 +95,13 @@ export function ExplainResult({ explanation: e }: { explanation: Explanation }) 
                     <Table.Td>
                       <code>{c.path}</code> ({c.pathType})
                     </Table.Td>
-                    <Table.Td>
-                      <ToneBadge color={VERDICT_COLOR[c.verdict]} >
-                        {c.verdict}
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                      <ToneBadge color={VERDICT_COLOR[c.verdict]} style={{ overflow: 'visible' }}>
+                        {VERDICT_LABEL[c.verdict]}
                       </ToneBadge>
                     </Table.Td>
-                    <Table.Td>
-                      {c.reason}; {c.why}
-                    </Table.Td>
+                    {/* The API's "why" often restates the match reason; say it once. */}
+                    <Table.Td>{c.why.includes(c.reason) ? c.why : `${c.reason}; ${c.why}`}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

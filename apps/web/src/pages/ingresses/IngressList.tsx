@@ -100,8 +100,8 @@ function IngressRow({ item }: { item: IngressView }) {
           'none'
         ) : (
           <Group gap={4}>
-            {errors > 0 && <ToneBadge color="red" >{errors} error{errors > 1 ? 's' : ''}</ToneBadge>}
-            {warnings > 0 && <ToneBadge color="yellow" >{warnings} warning{warnings > 1 ? 's' : ''}</ToneBadge>}
+            {errors > 0 && <ToneBadge color="red">{errors} error{errors > 1 ? 's' : ''}</ToneBadge>}
+            {warnings > 0 && <ToneBadge color="yellow">{warnings} warning{warnings > 1 ? 's' : ''}</ToneBadge>}
           </Group>
         )}
       </Table.Td>
