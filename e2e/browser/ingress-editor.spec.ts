@@ -43,6 +43,24 @@ test('an Ingress made in the editor is previewed, saved, and then served by the 
   expect((await throughProxy(HOST, '/hi')).body).toContain('Hi');
   await checkAtWidths(page, testInfo, 'ingress-detail');
 
+  // Edit it as YAML: an Exact /extra path. Preview shows the one added route; Save replaces the Ingress (PUT).
+  await page.getByRole('tab', { name: 'YAML' }).click();
+  const yaml = page.getByLabel('Ingress YAML');
+  const text = await yaml.inputValue();
+  expect(text).toContain('resourceVersion:');
+  await yaml.fill(
+    text.replace(
+      /( +)- path: \/\n/,
+      (line, indent: string) => `${indent}- path: /extra\n${indent}  pathType: Exact\n${indent}  backend:\n${indent}    service:\n${indent}      name: demo\n${indent}      port:\n${indent}        number: 80\n${line}`,
+    ),
+  );
+  await page.getByRole('button', { name: 'Preview changes' }).click();
+  await expect(preview).toContainText('1 route added');
+  await expect(preview.locator('table[data-change="added"] tbody tr')).toHaveText([new RegExp(`^${HOST}/extraExactdefault/demo`)]);
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  // The prefix / would serve /extra too, so the table says which route serves it: the new Exact one.
+  await expect(page.getByRole('region', { name: 'Routes served (2)' }).locator('tbody tr')).toHaveText([new RegExp(`^${HOST}/extraExact`), new RegExp(`^${HOST}/Prefix`)], { timeout: 10_000 });
+
   // The list finds it by host.
   await page.goto(`/ingresses?host=${HOST}`);
   await expect(page.getByRole('link', { name: `default/${NAME}` })).toBeVisible();
