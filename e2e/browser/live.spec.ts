@@ -14,6 +14,8 @@ test('a manifest edit appears on the route map within a second, and its removal 
   try {
     writeFileSync(file, ingress('live-edit', [{ host: 'live.demo.localhost', paths: [{ path: '/live', service: 'demo' }] }]));
     await expect(node).toBeVisible({ timeout: 1000 });
+    // The graph fits itself again, so the new host is on screen, not only in the DOM.
+    await expect(node).toBeInViewport();
     await expect(page.locator('.react-flow__node[data-id^="route:live.demo.localhost:"]')).toContainText('/live');
     await expect(page.getByTestId('route-count')).toHaveText(/^6 hosts/);
   } finally {

@@ -1,6 +1,6 @@
-import { Badge, Group, List, Text } from '@mantine/core';
+import { Group, List, Text } from '@mantine/core';
 import type { components } from '../api/schema.gen.js';
-import { readableBadge } from './readable-color.js';
+import { ToneBadge } from './tone.js';
 
 export type Diagnostic = components['schemas']['Diagnostic'];
 
@@ -14,9 +14,9 @@ export function DiagnosticList({ diagnostics, empty }: { diagnostics: Diagnostic
       {diagnostics.map((d, i) => (
         <List.Item key={`${d.code}-${i}`}>
           <Group gap="xs" wrap="nowrap" align="flex-start">
-            <Badge color={COLOR[d.severity]} variant="light" style={{ flexShrink: 0, ...readableBadge(COLOR[d.severity]) }}>
+            <ToneBadge color={COLOR[d.severity]} style={{ flexShrink: 0 }}>
               {d.severity}
-            </Badge>
+            </ToneBadge>
             <div>
               <Text size="sm">
                 <strong>{d.code}</strong>: {d.message}

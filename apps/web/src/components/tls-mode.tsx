@@ -1,7 +1,7 @@
 import { Badge, Group, Text, Tooltip } from '@mantine/core';
 import { IconArrowsExchange, IconCertificate, IconLock, IconLockOpen, IconShieldCheck } from '@tabler/icons-react';
 import type { ComponentType } from 'react';
-import { readableBadge } from './readable-color.js';
+import { readableText } from './tone.js';
 
 /** How traffic for a host is secured; a host shows its main mode plus any of `https-upstream` and `mtls`. */
 export type TlsMode = 'plain' | 'terminated' | 'passthrough' | 'https-upstream' | 'mtls';
@@ -18,7 +18,7 @@ export const TLS_MODES: Record<TlsMode, ModeStyle> = {
   terminated: { label: 'Terminated', color: 'teal', icon: IconLock, meaning: 'Portico ends TLS with a certificate chosen by SNI' },
   passthrough: { label: 'Passthrough', color: 'grape', icon: IconArrowsExchange, meaning: 'encrypted bytes relayed to the backend, chosen by SNI' },
   'https-upstream': { label: 'HTTPS upstream', color: 'blue', icon: IconCertificate, meaning: 'Portico speaks TLS to the backend' },
-  mtls: { label: 'mTLS', color: 'pink', icon: IconShieldCheck, meaning: 'clients must present a certificate' },
+  mtls: { label: 'mTLS', color: 'orange', icon: IconShieldCheck, meaning: 'clients must present a certificate' },
 };
 
 /** Colour, icon and words for one mode: never colour alone, so it reads the same without colour vision. */
@@ -27,7 +27,7 @@ export function TlsModeBadge({ mode }: { mode: TlsMode }) {
   const Icon = style.icon;
   return (
     <Tooltip label={style.meaning}>
-      <Badge color={style.color} style={readableBadge(style.color)} variant="light" leftSection={<Icon size={14} aria-hidden />} data-tls-mode={mode}>
+      <Badge color={style.color} c={readableText(style.color)} variant="light" leftSection={<Icon size={14} aria-hidden />} data-tls-mode={mode}>
         {style.label}
       </Badge>
     </Tooltip>

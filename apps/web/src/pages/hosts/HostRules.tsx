@@ -1,5 +1,5 @@
 import { Card, Table, Text, Title } from '@mantine/core';
-import { ScrollRegion } from '../../components/scroll-region.js';
+import { ScrollTable } from '../../components/scroll-table.js';
 import { formatMs } from './acknowledgement.js';
 import type { HostDetail, TrafficSummary } from './host-types.js';
 import { serviceName, type RoutingTable } from '../routes/route-graph.js';
@@ -16,8 +16,7 @@ export function HostRules({ host, table, traffic }: { host: HostDetail; table: R
       {host.routeList.length === 0 ? (
         <Text size="sm" c="dimmed">This host has no path rules.</Text>
       ) : (
-        <ScrollRegion label="Rules of this host" minWidth={760}>
-          <Table data-testid="host-rules">
+        <ScrollTable label="Rules of this host" minWidth={760} data-testid="host-rules">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th scope="col">Path</Table.Th>
@@ -54,8 +53,7 @@ export function HostRules({ host, table, traffic }: { host: HostDetail; table: R
                 );
               })}
             </Table.Tbody>
-          </Table>
-        </ScrollRegion>
+          </ScrollTable>
       )}
       <Text size="xs" c="dimmed" mt="xs">
         Traffic over the last {traffic?.windowSeconds ?? 60} s, from every proxy that reported.

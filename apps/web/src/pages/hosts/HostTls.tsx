@@ -1,7 +1,7 @@
-import { Anchor, Badge, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
-import { readableBadge } from '../../components/readable-color.js';
+import { ToneBadge } from '../../components/tone.js';
 import type { HostDetail } from './host-types.js';
 
 const POLICY_WORDS = { redirect: 'redirected to HTTPS (308)', reject: 'refused (403)', allow: 'served over plain HTTP too' } as const;
@@ -67,9 +67,9 @@ function CertificateFacts({ host }: { host: HostDetail }) {
           "the proxy's own default certificate"
         )}
         {cert.coversName === false && (
-          <Badge color="red" variant="light" ml="xs" style={readableBadge('red')}>
+          <ToneBadge color="red" ml="xs">
             does not cover {host.host}
-          </Badge>
+          </ToneBadge>
         )}
       </Fact>
       <Fact label="Why">{cert.detail}</Fact>

@@ -1,11 +1,12 @@
-import { Alert, Button, Card, Group, List, Modal, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { Button, Card, Group, List, Modal, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { unwrap } from '../../api/problem.js';
 import { useProxiesQuery } from '../../components/edge-queries.js';
 import type { HostSummary } from '../../components/host-modes.js';
-import { readableText } from '../../components/readable-color.js';
+import { Notice } from '../../components/tone.js';
 import { ErrorNotice } from '../../components/states.js';
+import { WriteButton } from '../../components/write-button.js';
 import { useLiveEvents } from '../../live/live-events.js';
 import { useSession, useWriteAccess } from '../../session/session.js';
 import { acknowledgement, describeAcknowledgement } from './acknowledgement.js';
@@ -74,14 +75,9 @@ export function PassthroughSwitch({ host }: { host: HostSummary }) {
             : `Off: Portico ${host.mode === 'terminated' ? 'ends TLS with its certificate' : 'does not terminate TLS for this host'} and routes each request by path.`}
         </Text>
         <Group gap="sm">
-          <Tooltip label={reason} disabled={canWrite}>
-            {/* A disabled button gets no pointer events: the wrapper keeps the tooltip reachable. */}
-            <span>
-              <Button onClick={() => dryRun.mutate()} loading={dryRun.isPending} disabled={!canWrite} variant={on ? 'default' : 'filled'}>
-                {action}…
-              </Button>
-            </span>
-          </Tooltip>
+          <WriteButton onClick={() => dryRun.mutate()} loading={dryRun.isPending} variant={on ? 'default' : 'filled'}>
+            {action}…
+          </WriteButton>
           {!canWrite && (
             <Text size="sm" c="dimmed" data-testid="passthrough-disabled-reason">
               {reason}
@@ -91,15 +87,15 @@ export function PassthroughSwitch({ host }: { host: HostSummary }) {
         {dryRun.error && <ErrorNotice error={dryRun.error} title="Could not preview the switch" />}
         {apply.error && <ErrorNotice error={apply.error} title="The switch was not applied" />}
         {applied && (
-          <Alert color={ack?.done ? 'green' : 'blue'} styles={{ title: { color: readableText(ack?.done ? 'green' : 'blue') } }} title={`Passthrough ${applied.result.enabled ? 'on' : 'off'} for ${applied.result.host}`} role="status" data-testid="passthrough-applied">
+          <Notice color={ack?.done ? 'green' : 'blue'} title={`Passthrough ${applied.result.enabled ? 'on' : 'off'} for ${applied.result.host}`} role="status" data-testid="passthrough-applied">
             {!applied.result.written ? 'Nothing was written: the host was already in that state.' : ack ? describeAcknowledgement(ack) : 'Written; waiting for the new generation…'}
-          </Alert>
+          </Notice>
         )}
       </Stack>
       <Modal opened={preview !== null} onClose={() => setPreview(null)} closeButtonProps={{ 'aria-label': 'Close the preview' }} title={preview ? `${action} for ${host.host}?` : ''} size="lg">
         {preview && (
           <Stack gap="sm" data-testid="passthrough-preview">
-            {changesNothing(preview) && <Alert color="yellow">Nothing would change: the host is already in that state.</Alert>}
+            {changesNothing(preview) && <Notice color="yellow">Nothing would change: the host is already in that state.</Notice>}
             {previewSections(preview).map((section) => (
               <div key={section.title}>
                 <Text fw={600} size="sm">

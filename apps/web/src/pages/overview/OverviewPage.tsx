@@ -1,11 +1,11 @@
-import { Anchor, Badge, Card, Group, List, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Card, Group, List, Paper, SimpleGrid, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import type { ApiClient } from '../../api/client.js';
 import { ApiError } from '../../api/problem.js';
 import { useCertificatesQuery, useDiagnosticsQuery, useHostsQuery, useProxiesQuery, useRoutingTableQuery, useTrafficQuery } from '../../components/edge-queries.js';
 import { Page } from '../../components/page.js';
-import { readableBadge } from '../../components/readable-color.js';
+import { ToneBadge } from '../../components/tone.js';
 import { ErrorNotice, Loading, QueryView } from '../../components/states.js';
 import { useSession } from '../../session/session.js';
 import { acknowledgement, formatMs } from '../hosts/acknowledgement.js';
@@ -73,10 +73,14 @@ function TallyCard({ tally }: { tally: Tally }) {
       <Text fz={28} fw={700} data-testid="tally-count">
         {tally.count}
       </Text>
-      {tally.problems > 0 ? (
+      {tally.problems > 0 && tally.to ? (
         <Anchor component={Link} to={tally.to} size="sm" c="red.8" data-testid="tally-problems">
           {tally.problems} {tally.problemWords}
         </Anchor>
+      ) : tally.problems > 0 ? (
+        <Text size="sm" c="red.8" data-testid="tally-problems">
+          {tally.problems} {tally.problemWords}
+        </Text>
       ) : (
         <Text size="sm" c="dimmed" data-testid="tally-problems">
           no problems
@@ -121,16 +125,14 @@ function ExpiringList({ items }: { items: ReturnType<typeof expiringSoon> }) {
     <List spacing="xs" listStyleType="none">
       {items.map((c) => (
         <List.Item key={c.id}>
-          <Stack gap={0}>
-            <Group gap="xs">
-              <Anchor component={Link} to={`/certificates/${c.namespace}/${c.name}`} size="sm">
-                {c.id}
-              </Anchor>
-              <Badge color={c.daysLeft < 0 ? 'red' : 'yellow'} variant="light" style={{ textTransform: 'none', ...readableBadge(c.daysLeft < 0 ? 'red' : 'yellow') }}>
-                {c.daysLeft < 0 ? `expired ${-c.daysLeft} days ago` : `${c.daysLeft} days left`}
-              </Badge>
-            </Group>
-          </Stack>
+          <Group gap="xs">
+            <Anchor component={Link} to={`/certificates/${c.namespace}/${c.name}`} size="sm">
+              {c.id}
+            </Anchor>
+            <ToneBadge color={c.daysLeft < 0 ? 'red' : 'yellow'}>
+              {c.daysLeft < 0 ? `expired ${-c.daysLeft} days ago` : `${c.daysLeft} days left`}
+            </ToneBadge>
+          </Group>
         </List.Item>
       ))}
     </List>

@@ -29,7 +29,7 @@ describe('overview tallies', () => {
       { label: 'Routes', count: 3, problems: 1, to: '/diagnostics' },
       { label: 'Backends', count: 2, problems: 1, to: '/routes?view=table' },
       { label: 'Certificates', count: 3, problems: 2, to: '/certificates' },
-      { label: 'Proxies', count: 2, problems: 1, to: '/' },
+      { label: 'Proxies', count: 2, problems: 1, to: null },
     ]);
   });
 

@@ -14,8 +14,8 @@ export interface Tally {
   problems: number;
   /** What a problem means here, in words ("without a ready endpoint"). */
   problemWords: string;
-  /** The page that explains the problems (or lists the things, when there are none). */
-  to: string;
+  /** The page that explains the problems; null when this page does (the proxies' line above the counts). */
+  to: string | null;
 }
 
 const EXPIRY_CODES = new Set(['CertificateExpiring', 'CertificateExpired']);
@@ -36,7 +36,7 @@ export function tallies(input: { hosts: HostSummary[]; table: RoutingTable; cert
       problemWords: 'unreadable, expired or expiring',
       to: '/certificates',
     },
-    { label: 'Proxies', count: connected.length, problems: connected.filter((p) => p.appliedGeneration !== proxies.generation || p.lastError !== null).length, problemWords: 'behind or rejecting', to: '/' },
+    { label: 'Proxies', count: connected.length, problems: connected.filter((p) => p.appliedGeneration !== proxies.generation || p.lastError !== null).length, problemWords: 'behind or rejecting', to: null },
   ];
 }
 

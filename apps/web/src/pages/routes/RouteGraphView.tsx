@@ -1,16 +1,17 @@
 import '@xyflow/react/dist/style.css';
-import { Anchor, Badge, Group, Paper, Text } from '@mantine/core';
-import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
-import { useMemo } from 'react';
+import { Anchor, Group, Paper, Text } from '@mantine/core';
+import { Background, Controls, Handle, Position, ReactFlow, useReactFlow, useStore, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import { useEffect, useMemo } from 'react';
 import { Link } from 'react-router';
 import { hostPath } from '../../components/host-modes.js';
-import { readableBadge } from '../../components/readable-color.js';
+import { ToneBadge } from '../../components/tone.js';
 import { TLS_MODES, TlsModeBadge } from '../../components/tls-mode.js';
 import type { GraphNode, RouteGraph } from './route-graph.js';
 
 const COLUMN_X = [0, 320, 600, 900];
 const ROW_HEIGHT = 92;
 const NODE_WIDTH = 250;
+const FIT = { padding: 0.08, maxZoom: 1 };
 
 type FlowNode = Node<{ node: GraphNode }>;
 
@@ -45,7 +46,7 @@ export function RouteGraphView({ graph }: { graph: RouteGraph }) {
         edges={edges}
         nodeTypes={NODE_TYPES}
         fitView
-        fitViewOptions={{ padding: 0.08, maxZoom: 1 }}
+        fitViewOptions={FIT}
         minZoom={0.2}
         nodesFocusable={false}
         edgesFocusable={false}
@@ -56,11 +57,27 @@ export function RouteGraphView({ graph }: { graph: RouteGraph }) {
         preventScrolling={false}
         proOptions={{ hideAttribution: true }}
       >
+        <FitWhenChanged nodes={nodes} />
         <Background gap={24} />
         <Controls showInteractive={false} />
       </ReactFlow>
     </Paper>
   );
+}
+
+/**
+ * `fitView` fits once, on mount. A host added live, or a window turned from laptop to phone width, would leave nodes
+ * out of view: fit again whenever the nodes or the canvas width change.
+ */
+function FitWhenChanged({ nodes }: { nodes: FlowNode[] }) {
+  const { fitView } = useReactFlow();
+  const width = useStore((state) => state.width);
+  useEffect(() => {
+    // After React Flow has measured the new nodes.
+    const frame = requestAnimationFrame(() => void fitView(FIT));
+    return () => cancelAnimationFrame(frame);
+  }, [nodes, width, fitView]);
+  return null;
 }
 
 function describe(node: GraphNode): string {
@@ -98,9 +115,9 @@ function HostNode({ data }: NodeProps<FlowNode>) {
           <TlsModeBadge key={mode} mode={mode} />
         ))}
         {node.problems > 0 && (
-          <Badge color="red" variant="outline" size="sm" style={readableBadge('red')}>
+          <ToneBadge color="red" size="sm">
             {node.problems} {node.problems === 1 ? 'problem' : 'problems'}
-          </Badge>
+          </ToneBadge>
         )}
       </Group>
     </Frame>

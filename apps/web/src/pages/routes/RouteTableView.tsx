@@ -1,7 +1,7 @@
 import { Anchor, Group, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
 import { hostModes, hostPath, type HostSummary } from '../../components/host-modes.js';
-import { ScrollRegion } from '../../components/scroll-region.js';
+import { ScrollTable } from '../../components/scroll-table.js';
 import { TlsModeBadge } from '../../components/tls-mode.js';
 import { hostSteps, serviceName, type RoutingTable } from './route-graph.js';
 
@@ -10,8 +10,7 @@ export function RouteTableView({ hosts, table }: { hosts: HostSummary[]; table: 
   const clusters = new Map(table.clusters.map((c) => [c.id, c]));
   const rows = hosts.flatMap((summary) => hostSteps(summary, table).map((step) => ({ summary, step, cluster: clusters.get(step.clusterId) })));
   return (
-    <ScrollRegion label="Routes table" minWidth={720}>
-      <Table striped highlightOnHover data-testid="route-table">
+    <ScrollTable label="Routes table" minWidth={720} striped highlightOnHover data-testid="route-table">
         <Table.Thead>
           <Table.Tr>
             <Table.Th scope="col">Host</Table.Th>
@@ -51,7 +50,6 @@ export function RouteTableView({ hosts, table }: { hosts: HostSummary[]; table: 
             );
           })}
         </Table.Tbody>
-      </Table>
-    </ScrollRegion>
+      </ScrollTable>
   );
 }
