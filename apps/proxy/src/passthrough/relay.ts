@@ -93,8 +93,10 @@ export class PassthroughRelay {
     let closed = 0;
     const closeOther = (other: net.Socket, hadError: boolean): void => {
       if (hadError) return void other.destroy();
-      // A clean close: the pipe has already ended `other`; let it flush what it still holds, within a bound.
-      other.end();
+      if (other.destroyed) return;
+      // A clean close: the pipe has usually ended `other` already; let it flush what it still holds, within a bound.
+      // end() again would only build (with a stack trace) an error nobody reads: 4% of the passthrough profile.
+      if (!other.writableEnded) other.end();
       other.setTimeout(LINGER_MS, onLingerTimeout);
     };
     const onClose = (): void => {
