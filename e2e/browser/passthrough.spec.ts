@@ -53,6 +53,7 @@ test('passthrough on a host: preview, confirm, the proxy acknowledges, and a TLS
   // The page follows by itself (live events): passthrough alone, no HTTPS upstream any more.
   await expect(page.getByTestId('host-modes').locator('[data-tls-mode]')).toHaveCount(1);
   await expect(page.getByTestId('host-modes').locator('[data-tls-mode]')).toHaveAttribute('data-tls-mode', 'passthrough');
+  await expect(page.getByText('none from Portico: the TLS bytes go untouched to default/demo-tls, which ends TLS itself')).toBeVisible();
   const passed = await presentedCertificate(STACK.httpsPort, HOST);
   expect(passed.fingerprint256).toBe(backend);
   expect(passed.subjectCN).toBe(HOST);

@@ -32,16 +32,16 @@ export function HostTls({ host }: { host: HostDetail }) {
             )}
           </Fact>
           <Fact label="Upstream TLS">
-            {host.upstreams.length === 0
+            {host.mode === 'passthrough'
+              ? `none from Portico: the TLS bytes go untouched to ${host.passthrough?.service ?? 'the backend'}, which ends TLS itself`
+              : host.upstreams.length === 0
               ? 'no backend'
               : host.upstreams.map((u) => (
                   <Text key={u.clusterId} size="sm" data-testid="upstream-tls">
                     {u.service}:{' '}
                     {u.upstreamTls
                       ? `HTTPS to ${u.upstreamTls.serverName}, ${u.upstreamTls.verify ? `verified against ${u.upstreamTls.caSubjects.join('; ') || 'the system CAs'}` : 'not verified'}${u.upstreamTls.clientCertificateId ? `, presenting ${u.upstreamTls.clientCertificateId}` : ''}`
-                      : host.mode === 'passthrough'
-                        ? 'TLS relayed untouched (the backend ends it)'
-                        : 'plain HTTP'}
+                      : 'plain HTTP'}
                   </Text>
                 ))}
           </Fact>
