@@ -22,7 +22,7 @@ describe('GET /api/v1/certificates', () => {
     soon = await selfSigned(['soon.example'], 5);
     fixture.keys.push(soon.keyPem);
     await writeManifests(temp.dir, 'all.yaml', [...fixture.objects, tlsSecret('soon-tls', soon)]);
-    api = await startApi({ manifests: temp.dir, port: 0, bind: '127.0.0.1', adminToken: 'admin', viewerToken: VIEWER, proxyToken: 'p', webDir: null, logger: captured.logger, debounceMs: 10 });
+    api = await startApi({ manifests: temp.dir, port: 0, bind: '127.0.0.1', adminToken: 'admin', viewerToken: VIEWER, proxyToken: 'p', webDir: null, logger: captured.logger, debounceMs: 10, certExpiryWarningDays: 9 });
   });
   afterAll(async () => {
     await api?.close();
@@ -39,6 +39,8 @@ describe('GET /api/v1/certificates', () => {
   it('shows each certificate\'s facts, chain, uses and the hosts it does not cover', async () => {
     const { status, body } = await get('/api/v1/certificates');
     expect(status).toBe(200);
+    // The threshold of the CertificateExpiring diagnostics, so a client colours expiry by the configured one.
+    expect(body.expiryWarningDays).toBe(9);
     const byId = (id: string, kind = 'tls') => body.certificates.find((c: any) => c.id === id && c.kind === kind);
     const shop = byId('default/shop-tls');
     const leaf = new X509Certificate(fixture.shop.certPem);
@@ -77,6 +79,7 @@ describe('GET /api/v1/certificates', () => {
   it('shows one Secret, 404 for an unknown one, and never a key', async () => {
     const { body } = await get('/api/v1/certificates/default/mtls-tls');
     expect(body.entries).toHaveLength(1);
+    expect(body.expiryWarningDays).toBe(9);
     expect(body.entries[0]).toMatchObject({ kind: 'tls', usedBy: { servedFor: ['mtls.example'] } });
     expect((await get('/api/v1/certificates/default/nothing')).status).toBe(404);
     const everything = bodies.join('\n') + captured.lines.join('\n');

@@ -78,14 +78,16 @@ export const CertificateEntrySchema = z.strictObject({
 
 export const CertificateListSchema = z.strictObject({
   generation: z.number().int(),
+  expiryWarningDays: z.number().int().describe('a certificate with fewer days left is a CertificateExpiring diagnostic (--cert-expiry-warning-days)'),
   certificates: z.array(CertificateEntrySchema),
-}) satisfies z.ZodType<{ generation: number; certificates: CertificateEntry[] }>;
+}) satisfies z.ZodType<{ generation: number; expiryWarningDays: number; certificates: CertificateEntry[] }>;
 
 export const CertificateDetailSchema = z.strictObject({
   generation: z.number().int(),
+  expiryWarningDays: z.number().int().describe('a certificate with fewer days left is a CertificateExpiring diagnostic (--cert-expiry-warning-days)'),
   id: z.string(),
   entries: z.array(CertificateEntrySchema).describe('its tls and/or ca-bundle entry'),
-}) satisfies z.ZodType<{ generation: number; id: string; entries: CertificateEntry[] }>;
+}) satisfies z.ZodType<{ generation: number; expiryWarningDays: number; id: string; entries: CertificateEntry[] }>;
 
 export const WrittenCertificateSchema = z.strictObject({
   id: z.string(),

@@ -16,6 +16,7 @@ import {
   SELF_SIGNED_EXAMPLES,
   WRITTEN_CERTIFICATE_EXAMPLE,
 } from './certificate-schemas.js';
+import { DiagnosticsSettings } from '../diagnostics/diagnostics.service.js';
 import { CertificateWrites, ReplaceCertificateSchema, SecretNameSchema, SelfSignedSchema, UploadCertificateSchema, type WrittenCertificate } from './certificate-writes.js';
 
 type Principal = HttpRequest & { [PRINCIPAL]?: Role };
@@ -35,6 +36,7 @@ export class CertificatesController {
   constructor(
     private readonly pipeline: ConfigPipeline,
     private readonly writes: CertificateWrites,
+    private readonly diagnostics: DiagnosticsSettings,
   ) {}
 
   @Get()
@@ -43,12 +45,12 @@ export class CertificatesController {
     description:
       'every TLS Secret (kind tls) and CA bundle (kind ca-bundle, a Secret\'s ca.crt) the source or the table holds (the manifests directory: every Secret in it; the Kubernetes source: every kubernetes.io/tls Secret in the watched namespaces, and any other Secret an Ingress or the settings reference): subject, SANs, issuer, serial, validity, days left, key type and size, SHA-256 fingerprint, chain check, the hosts and Ingresses using it, the hosts it fails to cover, and warnings. Never a private key.',
     schema: schemaRef('CertificateList'),
-    example: { generation: 7, certificates: [CERTIFICATE_ENTRY_EXAMPLE] },
+    example: { generation: 7, expiryWarningDays: 21, certificates: [CERTIFICATE_ENTRY_EXAMPLE] },
   })
   @ApiResponse(problemResponse(503, 'nothing compiled yet'))
-  list(): { generation: number; certificates: CertificateEntry[] } {
+  list(): { generation: number; expiryWarningDays: number; certificates: CertificateEntry[] } {
     const view = tableView(this.pipeline);
-    return { generation: view.table.generation, certificates: certificateInventory(view) };
+    return { generation: view.table.generation, expiryWarningDays: this.diagnostics.certExpiryWarningDays, certificates: certificateInventory(view) };
   }
 
   @Get(':namespace/:name')
@@ -56,15 +58,15 @@ export class CertificatesController {
   @ApiOkResponse({
     description: 'the entries of one Secret (its tls and/or ca-bundle entry)',
     schema: schemaRef('CertificateDetail'),
-    example: { generation: 7, id: 'shop/shop-tls', entries: [CERTIFICATE_ENTRY_EXAMPLE] },
+    example: { generation: 7, expiryWarningDays: 21, id: 'shop/shop-tls', entries: [CERTIFICATE_ENTRY_EXAMPLE] },
   })
   @ApiResponse(problemResponse(404, 'no such TLS Secret or CA bundle'))
-  detail(@Param('namespace') namespace: string, @Param('name') name: string): { generation: number; id: string; entries: CertificateEntry[] } {
+  detail(@Param('namespace') namespace: string, @Param('name') name: string): { generation: number; expiryWarningDays: number; id: string; entries: CertificateEntry[] } {
     const view = tableView(this.pipeline);
     const id = `${namespace}/${name}`;
     const entries = certificateInventory(view).filter((e) => e.id === id);
     if (!entries.length) throw new NotFoundException(`no TLS Secret or CA bundle ${id}`);
-    return { generation: view.table.generation, id, entries };
+    return { generation: view.table.generation, expiryWarningDays: this.diagnostics.certExpiryWarningDays, id, entries };
   }
 
   @Post()

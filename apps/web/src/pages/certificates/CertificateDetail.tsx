@@ -42,10 +42,10 @@ export function CertificateDetail({ namespace, name }: { namespace: string; name
       }
     >
       <QueryView query={detail} what={`certificate ${namespace}/${name}`}>
-        {({ entries }) => (
+        {({ entries, expiryWarningDays }) => (
           <Stack gap="lg">
             {entries.map((entry) => (
-              <EntryView key={entry.kind} entry={entry} />
+              <EntryView key={entry.kind} entry={entry} warningDays={expiryWarningDays} />
             ))}
           </Stack>
         )}
@@ -55,7 +55,7 @@ export function CertificateDetail({ namespace, name }: { namespace: string; name
   );
 }
 
-function EntryView({ entry }: { entry: CertificateEntry }) {
+function EntryView({ entry, warningDays }: { entry: CertificateEntry; warningDays: number }) {
   const headingId = `entry-${entry.kind}`;
   return (
     <Paper withBorder p="md" component="section" aria-labelledby={headingId}>
@@ -77,7 +77,7 @@ function EntryView({ entry }: { entry: CertificateEntry }) {
           </Notice>
         )}
         {!entry.loaded && <Text c="dimmed">The source holds no data for this Secret (the Kubernetes source keeps only referenced Secrets).</Text>}
-        {entry.certificate && <CertificateFactsView facts={entry.certificate} />}
+        {entry.certificate && <CertificateFactsView facts={entry.certificate} warningDays={warningDays} />}
         <Usage entry={entry} />
         {entry.warnings.length > 0 && (
           <Notice color="yellow" title="Warnings">
@@ -99,13 +99,13 @@ function EntryView({ entry }: { entry: CertificateEntry }) {
   );
 }
 
-function CertificateFactsView({ facts }: { facts: CertificateFacts }) {
+function CertificateFactsView({ facts, warningDays }: { facts: CertificateFacts; warningDays: number }) {
   const rows: Array<[string, React.ReactNode]> = [
     ['Subject', facts.subject],
     ['Names (SANs)', facts.sans.length ? facts.sans.join(', ') : 'none'],
     ['Issuer', facts.issuer],
     ['Valid', `${new Date(facts.notBefore).toUTCString()} to ${new Date(facts.notAfter).toUTCString()}`],
-    ['Expiry', <ExpiryBadge key="expiry" daysLeft={facts.daysLeft} notAfter={facts.notAfter} />],
+    ['Expiry', <ExpiryBadge key="expiry" daysLeft={facts.daysLeft} notAfter={facts.notAfter} warningDays={warningDays} />],
     ['Key', `${facts.key.type}${facts.key.size ? ` ${facts.key.size} bits` : ''}${facts.key.curve ? ` (${facts.key.curve})` : ''}`],
     ['Serial', <Code key="serial">{facts.serialNumber}</Code>],
     ['SHA-256', <Code key="fp" style={{ wordBreak: 'break-all' }}>{facts.fingerprintSha256}</Code>],

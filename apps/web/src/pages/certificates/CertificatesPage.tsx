@@ -13,7 +13,7 @@ import { certificatePath, type CertificateEntry } from './certificate-types.js';
 import { ChainBadge } from './ChainBadge.js';
 import { ExpiryBadge } from './ExpiryBadge.js';
 import { SelfSignedModal, UploadModal, type WrittenCertificate } from './CertificateForms.js';
-import { expiryOf } from './expiry.js';
+import { expiryLabel } from './expiry.js';
 import { Notice, ToneBadge } from '../../components/tone.js';
 import { ScrollTable } from '../../components/scroll-table.js';
 
@@ -53,14 +53,14 @@ function CertificateList() {
           <Anchor component={Link} to={certificatePath(written)}>
             {written.id}
           </Anchor>{' '}
-          for {written.certificate.dnsNames.join(', ') || written.certificate.subject}, {expiryOf(written.certificate.daysLeft).label}. It is listed below as soon as the source has read it.
+          for {written.certificate.dnsNames.join(', ') || written.certificate.subject}, {expiryLabel(written.certificate.daysLeft)}. It is listed below as soon as the source has read it.
         </Notice>
       )}
       <QueryView query={certificates} what="certificates">
-        {({ certificates: entries }) => (
+        {({ certificates: entries, expiryWarningDays }) => (
           <>
-            <CertificateTable title="Serving certificates" entries={entries.filter((e) => e.kind === 'tls')} empty="No TLS Secrets yet. Upload one or generate a self-signed certificate." />
-            <CertificateTable title="CA bundles" entries={entries.filter((e) => e.kind === 'ca-bundle')} empty="No CA bundles: no Secret with a ca.crt is referenced for client verification or upstream TLS." />
+            <CertificateTable title="Serving certificates" warningDays={expiryWarningDays} entries={entries.filter((e) => e.kind === 'tls')} empty="No TLS Secrets yet. Upload one or generate a self-signed certificate." />
+            <CertificateTable title="CA bundles" warningDays={expiryWarningDays} entries={entries.filter((e) => e.kind === 'ca-bundle')} empty="No CA bundles: no Secret with a ca.crt is referenced for client verification or upstream TLS." />
           </>
         )}
       </QueryView>
@@ -70,7 +70,7 @@ function CertificateList() {
   );
 }
 
-function CertificateTable({ title, entries, empty }: { title: string; entries: CertificateEntry[]; empty: string }) {
+function CertificateTable({ title, entries, empty, warningDays }: { title: string; entries: CertificateEntry[]; empty: string; warningDays: number }) {
   const headingId = `heading-${title.replace(/\W+/g, '-').toLowerCase()}`;
   return (
     <Stack gap="xs" component="section" aria-labelledby={headingId}>
@@ -84,7 +84,7 @@ function CertificateTable({ title, entries, empty }: { title: string; entries: C
             <TableHead columns={['Secret', 'Expiry', 'Subject and names', 'Issuer', 'Used by', 'Chain']} />
             <Table.Tbody>
               {entries.map((entry) => (
-                <CertificateRow key={`${entry.kind}:${entry.id}`} entry={entry} />
+                <CertificateRow key={`${entry.kind}:${entry.id}`} entry={entry} warningDays={warningDays} />
               ))}
             </Table.Tbody>
           </ScrollTable>
@@ -93,7 +93,7 @@ function CertificateTable({ title, entries, empty }: { title: string; entries: C
   );
 }
 
-function CertificateRow({ entry }: { entry: CertificateEntry }) {
+function CertificateRow({ entry, warningDays }: { entry: CertificateEntry; warningDays: number }) {
   const facts = entry.certificate;
   return (
     <Table.Tr data-certificate={entry.id}>
@@ -103,7 +103,7 @@ function CertificateRow({ entry }: { entry: CertificateEntry }) {
         </Anchor>
       </Table.Td>
       {/* Expiry second: on a phone it is in view without scrolling the table sideways. */}
-      <Table.Td>{facts ? <ExpiryBadge daysLeft={facts.daysLeft} notAfter={facts.notAfter} /> : '—'}</Table.Td>
+      <Table.Td>{facts ? <ExpiryBadge daysLeft={facts.daysLeft} notAfter={facts.notAfter} warningDays={warningDays} /> : '—'}</Table.Td>
       <Table.Td>
         {facts ? (
           <Stack gap={2}>

@@ -1,10 +1,8 @@
 /**
- * How close a certificate is to expiry, in three states a person can act on. The API raises CertificateExpiring
- * diagnostics 21 days ahead by default (--cert-expiry-warning-days); it does not publish the configured value, so the
- * dashboard uses the same default.
+ * How close a certificate is to expiry, in three states a person can act on. `warningDays` is the threshold of the
+ * API's CertificateExpiring diagnostics (--cert-expiry-warning-days), which the certificate answers carry, so the
+ * colours and the diagnostics never disagree.
  */
-export const EXPIRY_WARNING_DAYS = 21;
-
 export type ExpiryState = 'expired' | 'soon' | 'fine';
 
 export interface Expiry {
@@ -14,13 +12,16 @@ export interface Expiry {
   label: string;
 }
 
-export function expiryOf(daysLeft: number, warningDays: number = EXPIRY_WARNING_DAYS): Expiry {
-  if (daysLeft < 0) {
-    const ago = -daysLeft;
-    return { state: 'expired', color: 'red', label: ago === 0 ? 'expired today' : `expired ${days(ago)} ago` };
-  }
-  const label = daysLeft === 0 ? 'expires today' : `expires in ${days(daysLeft)}`;
+export function expiryOf(daysLeft: number, warningDays: number): Expiry {
+  const label = expiryLabel(daysLeft);
+  if (daysLeft < 0) return { state: 'expired', color: 'red', label };
   return daysLeft < warningDays ? { state: 'soon', color: 'yellow', label } : { state: 'fine', color: 'teal', label };
+}
+
+/** "expires in 3 days", "expired 2 days ago". */
+export function expiryLabel(daysLeft: number): string {
+  if (daysLeft < 0) return `expired ${days(-daysLeft)} ago`;
+  return daysLeft === 0 ? 'expires today' : `expires in ${days(daysLeft)}`;
 }
 
 const days = (n: number) => (n === 1 ? '1 day' : `${n} days`);
