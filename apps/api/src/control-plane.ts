@@ -10,6 +10,7 @@ import { AuditLog } from './audit/audit-log.js';
 import type { CompileFunction } from './pipeline/config-pipeline.js';
 import type { ConfigSource, WritableSource } from './sources/config-source.js';
 import { FileStore } from './sources/file-store/file-store.js';
+import { withVisibleWrites } from './sources/visible-writes.js';
 
 /** The parts behind the HTTP layer, wired together: source → pipeline → (registry of proxies). */
 export interface ControlPlane {
@@ -71,7 +72,7 @@ export function createControlPlane(options: ApiOptions): ControlPlane {
     registry: new ProxyRegistry(),
     leadership: new Leadership(cluster?.elector),
     ...(cluster ? { cluster } : {}),
-    writer,
+    writer: withVisibleWrites(writer, source),
     audit: new AuditLog(logger),
     compile: options.compile ?? compile,
     compileOptions,

@@ -280,6 +280,28 @@ describe.each([
     expect((await call('GET', '/api/v1/audit?limit=0')).status).toBe(400);
     expect((await call('GET', '/api/v1/audit', { token: null })).status).toBe(401);
   });
+
+  it('reads its own writes: create, then at once patch, replace and delete, each seeing the one before', async () => {
+    const created = await call('POST', '/api/v1/ingresses', { body: ingress('quick', { namespace: 'shop', host: 'quick.example' }) });
+    expect(created.status).toBe(201);
+    const patched = await call('PATCH', '/api/v1/ingresses/shop/quick', { body: { metadata: { labels: { step: 'patched' } } }, type: 'application/merge-patch+json' });
+    expect(patched.status).toBe(200);
+    const afterPatch = (await json(patched)).object;
+    expect((await view('shop', 'quick'))?.object.metadata.labels).toEqual({ step: 'patched' });
+    const replaced = await call('PUT', '/api/v1/ingresses/shop/quick', { body: { ...afterPatch, metadata: { ...afterPatch.metadata, labels: { step: 'replaced' } } } });
+    expect(replaced.status).toBe(200);
+    expect((await call('DELETE', '/api/v1/ingresses/shop/quick')).status).toBe(200);
+    expect((await call('GET', '/api/v1/ingresses/shop/quick')).status).toBe(404);
+    // The audit log's before of each step is the object the step before wrote, never empty.
+    const audit = (await json(await call('GET', '/api/v1/audit?limit=4'))).entries.filter((e: any) => e.target.name === 'quick');
+    expect(audit.map((e: any) => [e.action, e.before?.metadata?.labels?.step ?? null])).toEqual([
+      ['delete', 'replaced'],
+      ['replace', 'patched'],
+      ['patch', null],
+      ['create', null],
+    ]);
+    expect(audit.find((e: any) => e.action === 'patch').before).not.toBeNull();
+  });
 });
 
 describe('file store specifics through the API', () => {

@@ -19,7 +19,7 @@ const targetOf = (object: IngressObject | undefined): WriteTarget => ({ namespac
 /**
  * Reads Ingresses from the source with their compiled view, and checks candidates with the compiler before they are
  * written. Reads come from the source's current snapshot (a cluster's informer cache, or the last scan of the
- * manifests), which may trail a write by moments.
+ * manifests); a write through the API resolves only once that snapshot shows it (see visible-writes.ts).
  */
 export class IngressesService {
   constructor(private readonly controlPlane: ControlPlane) {}
