@@ -1,29 +1,18 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileStore } from '../src/sources/file-store/file-store.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FileStore } from '../src/sources/file-store/file-store.js';
 import type { SourceChange } from '../src/sources/config-source.js';
-import { makeTempDir, silentLogger, waitFor, yamlDoc } from './helpers.js';
+import { useFileStore } from './file-store-fixture.js';
+import { waitFor, yamlDoc } from './helpers.js';
 
 describe('FileStore', () => {
-  let dir: string;
-  let remove: () => Promise<void>;
-  let store: FileStore | undefined;
-
-  beforeEach(async () => {
-    ({ dir, remove } = await makeTempDir());
+  const fixture = useFileStore();
+  const start = () => fixture.start();
+  let dir = '';
+  beforeEach(() => {
+    dir = fixture.dir;
   });
-  afterEach(async () => {
-    await store?.stop();
-    store = undefined;
-    await remove();
-  });
-
-  const start = async (): Promise<FileStore> => {
-    store = new FileStore({ directory: dir, logger: silentLogger(), debounceMs: 10, reattachIntervalMs: 50 });
-    await store.start();
-    return store;
-  };
   const names = (s: FileStore) => ({
     ingresses: s.snapshot().ingresses.map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`),
     services: s.snapshot().services.map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`),

@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,7 +18,8 @@ import type {
   WriteTarget,
 } from '../config-source.js';
 import { ManifestWriter } from './manifest-writer.js';
-import { scanManifests } from './manifest-scanner.js';
+import { ManifestCache } from './manifest-cache.js';
+import { unreadableDirectory } from './manifest-scanner.js';
 import { buildSnapshot, objectKey } from './snapshot-builder.js';
 
 export interface FileStoreOptions {
@@ -31,7 +32,21 @@ export interface FileStoreOptions {
   maxWaitMs?: number;
   /** How often to look for the directory again after it disappeared. */
   reattachIntervalMs?: number;
+  /** How often to read the whole directory even without events, so no missed event is missed for long. */
+  fullRescanIntervalMs?: number;
+  /** Watches the directory (recursive fs.watch by default); tests pass one that drops or blurs events. */
+  watchDirectory?: WatchDirectory;
 }
+
+/** A watcher reports the changed path relative to the directory, or undefined when it cannot say which. */
+export type WatchDirectory = (directory: string, onEvent: (file: string | undefined) => void) => DirectoryWatcher;
+export interface DirectoryWatcher {
+  close(): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+const watchRecursively: WatchDirectory = (directory, onEvent) =>
+  watch(directory, { recursive: true }, (_event, file) => onEvent(file ?? undefined));
 
 interface LoadedState {
   snapshot: ClusterSnapshot;
@@ -41,22 +56,33 @@ interface LoadedState {
 }
 
 /**
- * A config source backed by a directory of Kubernetes manifests. Any file event leads to a full rescan rather than
- * an incremental update: it is cheap at this scale and immune to the rename dance of editors' atomic saves.
+ * A config source backed by a directory of Kubernetes manifests. A file event re-reads only the file it names, so a
+ * change costs the same in a directory of ten files or of ten thousand. The whole directory is read again (parsing
+ * only files whose bytes changed) on the first load, for an event without a file name, a directory, a dotted name
+ * (editors' temp files, a ConfigMap volume's `..data` swap), a directory replaced under us, and every
+ * `fullRescanIntervalMs`: fs.watch is not perfect (overflowing inotify queues, network filesystems), and the
+ * store's correctness must not depend on it.
  */
 export class FileStore implements ConfigSource, WritableSource {
   private readonly root: string;
   private readonly debounceMs: number;
   private readonly maxWaitMs: number;
   private readonly reattachIntervalMs: number;
+  private readonly fullRescanIntervalMs: number;
   private readonly logger: Logger;
   private readonly listeners = new Set<SourceChangeListener>();
   private readonly rescans: CoalescingRunner;
   private state: LoadedState = { snapshot: emptySnapshot(), diagnostics: [], locations: new Map(), fingerprint: '' };
-  private watcher: FSWatcher | undefined;
+  private readonly watchDirectory: WatchDirectory;
+  private watcher: DirectoryWatcher | undefined;
   /** The directory's inode when the watcher was attached: a directory replaced under us needs a new watcher. */
   private watchedInode: number | undefined;
   private reattachTimer: NodeJS.Timeout | undefined;
+  private fullRescanTimer: NodeJS.Timeout | undefined;
+  private readonly manifests: ManifestCache;
+  /** What the next rescan must look at: the paths events named since the last one, or everything. */
+  private pendingPaths = new Set<string>();
+  private pendingFullRescan = true;
   private debounceTimer: NodeJS.Timeout | undefined;
   private firstEventAt: number | undefined;
   private stopped = false;
@@ -70,6 +96,9 @@ export class FileStore implements ConfigSource, WritableSource {
     this.debounceMs = options.debounceMs ?? 25;
     this.maxWaitMs = options.maxWaitMs ?? 10 * this.debounceMs;
     this.reattachIntervalMs = options.reattachIntervalMs ?? 500;
+    this.fullRescanIntervalMs = options.fullRescanIntervalMs ?? 30_000;
+    this.manifests = new ManifestCache(this.root);
+    this.watchDirectory = options.watchDirectory ?? watchRecursively;
     this.logger = options.logger.child({ component: 'file-store' });
     this.rescans = new CoalescingRunner(
       (detectedAt) => this.rescan(detectedAt),
@@ -80,12 +109,19 @@ export class FileStore implements ConfigSource, WritableSource {
   async start(): Promise<void> {
     this.stopped = false;
     await this.attachWatcher();
+    this.pendingFullRescan = true;
     await this.rescans.request(performance.now());
+    this.fullRescanTimer = setInterval(() => {
+      this.pendingFullRescan = true;
+      void this.rescans.request(performance.now());
+    }, this.fullRescanIntervalMs);
+    this.fullRescanTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.debounceTimer);
+    clearInterval(this.fullRescanTimer);
     this.stopReattaching();
     this.detachWatcher();
     await this.rescans.idle();
@@ -143,8 +179,11 @@ export class FileStore implements ConfigSource, WritableSource {
     await this.rescans.idle();
   }
 
-  private onFileEvent(): void {
+  /** `file`: the path relative to the root that the event named; without it, everything is read again. */
+  private onFileEvent(file?: string): void {
     if (this.stopped) return;
+    if (file === undefined) this.pendingFullRescan = true;
+    else this.pendingPaths.add(file.split(path.sep).join('/'));
     this.firstEventAt ??= performance.now();
     if (this.debounceTimer && performance.now() - this.firstEventAt >= this.maxWaitMs) return; // let it fire
     clearTimeout(this.debounceTimer);
@@ -158,26 +197,37 @@ export class FileStore implements ConfigSource, WritableSource {
 
   private async rescan(detectedAt: number): Promise<void> {
     if (this.stopped) return;
-    const scan = await scanManifests(this.root);
+    const paths = this.pendingPaths;
+    let full = this.pendingFullRescan;
+    this.pendingPaths = new Set();
+    this.pendingFullRescan = false;
+    if (!(await this.watcherMatchesDirectory())) {
+      // A new or replaced directory: watch it before reading it, so nothing written meanwhile goes unnoticed.
+      await this.attachWatcher();
+      full = true;
+    }
+    if (!full) full = !(await this.manifests.refresh(paths));
+    const failure = full ? await this.manifests.rescan().then(() => undefined, (error: unknown) => error ?? 'unknown') : undefined;
     if (this.stopped) return;
-    if (scan.readable) {
-      await this.ensureWatcherMatchesDirectory();
+
+    let next: LoadedState;
+    if (failure === undefined) {
+      const contents = this.manifests.contents();
+      if (contents.fingerprint === this.state.fingerprint) return;
+      const built = buildSnapshot(contents.objects);
+      next = { ...built, diagnostics: [...contents.diagnostics, ...built.diagnostics], fingerprint: contents.fingerprint };
     } else {
       // Fail static: an unreadable directory must not empty the routing table. Keep the objects, report the problem.
       this.detachWatcher();
       this.startReattaching();
+      if (this.state.fingerprint.startsWith(UNREADABLE)) return;
+      next = { ...this.state, diagnostics: [unreadableDirectory(failure)], fingerprint: `${UNREADABLE}${this.state.fingerprint}` };
     }
-    const built = scan.readable
-      ? buildSnapshot(scan.objects)
-      : { snapshot: this.state.snapshot, diagnostics: [], locations: this.state.locations };
-    const diagnostics = [...scan.diagnostics, ...built.diagnostics];
-    const fingerprint = stableJson([built.snapshot, diagnostics, [...built.locations]]);
-    if (fingerprint === this.state.fingerprint) return;
 
     const isFirstLoad = this.state.fingerprint === '';
-    this.state = { snapshot: built.snapshot, diagnostics, locations: built.locations, fingerprint };
+    this.state = next;
     this.logger.debug(
-      { objects: built.locations.size, diagnostics: diagnostics.length, scanMs: round(performance.now() - detectedAt) },
+      { objects: next.locations.size, diagnostics: next.diagnostics.length, full, scanMs: round(performance.now() - detectedAt) },
       'manifests loaded',
     );
     if (!isFirstLoad) for (const listener of this.listeners) listener({ detectedAt });
@@ -191,7 +241,7 @@ export class FileStore implements ConfigSource, WritableSource {
       return;
     }
     try {
-      this.watcher = watch(this.root, { recursive: true }, () => this.onFileEvent());
+      this.watcher = this.watchDirectory(this.root, (file) => this.onFileEvent(file));
       this.watcher.on('error', (error) => {
         this.logger.warn({ err: error }, 'watching the manifests directory failed; reattaching');
         this.detachWatcher();
@@ -206,9 +256,9 @@ export class FileStore implements ConfigSource, WritableSource {
     }
   }
 
-  private async ensureWatcherMatchesDirectory(): Promise<void> {
+  private async watcherMatchesDirectory(): Promise<boolean> {
     const inode = await stat(this.root).then((info) => info.ino, () => undefined);
-    if (this.watcher === undefined || inode !== this.watchedInode) await this.attachWatcher();
+    return this.watcher !== undefined && inode === this.watchedInode;
   }
 
   private detachWatcher(): void {
@@ -240,3 +290,6 @@ export class FileStore implements ConfigSource, WritableSource {
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
+
+/** Marks the state kept while the directory cannot be read, so repeated failed reads do not count as changes. */
+const UNREADABLE = 'unreadable\0';

@@ -25,27 +25,43 @@ export async function scanManifests(root: string): Promise<ScanResult> {
   const result: ScanResult = { readable: true, objects: [], diagnostics: [] };
   let files: string[];
   try {
-    files = await listManifestFiles(root, root, 0);
+    files = await listManifests(root);
   } catch (error) {
     result.readable = false;
-    result.diagnostics.push({
-      severity: 'error',
-      code: 'ManifestsDirectoryUnreadable',
-      message: `the manifests directory cannot be read (${errorCode(error)}); the objects loaded before are kept`,
-      file: '.',
-    });
+    result.diagnostics.push(unreadableDirectory(error));
     return result;
   }
 
-  files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   for (const file of files) {
-    const text = await readManifestText(path.join(root, file), file, result.diagnostics);
-    if (text === undefined) continue;
-    const parsed = parseManifest(text, file);
+    const read = await readManifest(root, file);
+    if (read.kind === 'missing') continue;
+    if (read.kind === 'problem') {
+      result.diagnostics.push(read.diagnostic);
+      continue;
+    }
+    const parsed = parseManifest(read.bytes.toString('utf8'), file);
     result.objects.push(...parsed.objects);
     result.diagnostics.push(...parsed.diagnostics);
   }
   return result;
+}
+
+/** Every manifest file under `root`, sorted (precedence order); throws only when `root` itself cannot be read. */
+export async function listManifests(root: string): Promise<string[]> {
+  const files = await listManifestFiles(root, root, 0);
+  return files.sort(byPath);
+}
+
+/** Precedence order of files: by relative path, code unit by code unit (the same on every platform and locale). */
+export const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Whether a relative path (`/`-separated) is one the full scan would read by its name: a `*.yaml`/`*.yml` file, no
+ * part of it starting with `.`, not deeper than the scan goes. Whether it is a file is for the caller to check.
+ */
+export function isManifestPath(file: string): boolean {
+  const parts = file.split('/');
+  return parts.length - 1 <= MAX_DEPTH && MANIFEST_FILE.test(parts.at(-1) ?? '') && parts.every((part) => part !== '' && !part.startsWith('.'));
 }
 
 /** Relative paths with `/` separators, whatever the platform, so diagnostics read the same everywhere. */
@@ -72,26 +88,34 @@ async function listManifestFiles(root: string, directory: string, depth: number)
   return files;
 }
 
-async function readManifestText(full: string, file: string, diagnostics: Diagnostic[]): Promise<string | undefined> {
+export type ManifestRead = { kind: 'bytes'; bytes: Buffer } | { kind: 'missing' } | { kind: 'problem'; diagnostic: Diagnostic };
+
+/** One manifest's bytes, or why there are none: `missing` when it was deleted (or never existed). */
+export async function readManifest(root: string, file: string): Promise<ManifestRead> {
   let bytes: Buffer;
   try {
-    const info = await stat(full);
+    const info = await stat(path.join(root, file));
+    if (!info.isFile()) return { kind: 'missing' };
     if (info.size > MAX_MANIFEST_BYTES) {
-      diagnostics.push(readProblem(file, `the file is ${info.size} bytes; manifests larger than ${MAX_MANIFEST_BYTES} bytes are not read`));
-      return undefined;
+      return problem(file, `the file is ${info.size} bytes; manifests larger than ${MAX_MANIFEST_BYTES} bytes are not read`);
     }
-    bytes = await readFile(full);
+    bytes = await readFile(path.join(root, file));
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined; // deleted between listing and reading
-    diagnostics.push(readProblem(file, `the file cannot be read (${errorCode(error)})`));
-    return undefined;
+    if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return { kind: 'missing' }; // deleted meanwhile
+    return problem(file, `the file cannot be read (${errorCode(error)})`);
   }
-  if (bytes.subarray(0, 8192).includes(0)) {
-    diagnostics.push(readProblem(file, 'the file is binary, not YAML'));
-    return undefined;
-  }
-  return bytes.toString('utf8');
+  if (bytes.subarray(0, 8192).includes(0)) return problem(file, 'the file is binary, not YAML');
+  return { kind: 'bytes', bytes };
 }
+
+const problem = (file: string, message: string): ManifestRead => ({ kind: 'problem', diagnostic: readProblem(file, message) });
+
+export const unreadableDirectory = (error: unknown): Diagnostic => ({
+  severity: 'error',
+  code: 'ManifestsDirectoryUnreadable',
+  message: `the manifests directory cannot be read (${errorCode(error)}); the objects loaded before are kept`,
+  file: '.',
+});
 
 const readProblem = (file: string, message: string): Diagnostic => ({
   severity: 'error',

@@ -54,7 +54,7 @@ export function buildSnapshot(objects: readonly LocatedObject[]): BuiltSnapshot 
       });
       continue;
     }
-    const normalised = withResourceVersion(withDefaultNamespace(kind, object));
+    const normalised = withResourceVersion(object, withDefaultNamespace(kind, object));
     const ref = refFor(kind, normalised);
     const key = objectKey(ref);
     const kept = built.locations.get(key);
@@ -109,8 +109,17 @@ export function fileResourceVersion(object: KubeObject): string {
   return createHash('sha256').update(stableJson({ ...object, metadata })).digest('hex').slice(0, 16);
 }
 
-function withResourceVersion(object: KubeObject): KubeObject {
-  return { ...object, metadata: { ...object.metadata, resourceVersion: fileResourceVersion(object) } };
+/**
+ * Versions of objects already hashed. The file store hands in the same object for as long as its file's bytes do not
+ * change, so a rebuild after one file changed hashes only that file's objects.
+ */
+const versions = new WeakMap<KubeObject, string>();
+
+/** `declared` as read from its file (the cache key), `object` the same with its namespace defaulted. */
+function withResourceVersion(declared: KubeObject, object: KubeObject): KubeObject {
+  let resourceVersion = versions.get(declared);
+  if (resourceVersion === undefined) versions.set(declared, (resourceVersion = fileResourceVersion(object)));
+  return { ...object, metadata: { ...object.metadata, resourceVersion } };
 }
 
 function refFor(kind: string, object: KubeObject): ObjectRef {
