@@ -104,6 +104,7 @@ export const PassthroughResultSchema = z.object({
     }),
   ),
   effects: PassthroughEffectsSchema.nullable(),
+  generation: z.number().int().nullable().describe('the table generation that carries the switch (watch GET /api/v1/proxies or proxy-applied events for it); null for a dry run or when nothing changed'),
   warnings: z.array(z.string()),
 }) satisfies z.ZodType<PassthroughResult>;
 

@@ -84,6 +84,7 @@ export class HostsController {
         certificateNoLongerServed: 'shop/shop-tls',
         alsoAffectedHosts: [],
       },
+      generation: null,
       warnings: ['the backend (shop/web:80) must speak TLS itself and present a certificate valid for shop.example.com: the proxy relays the raw TLS bytes and the backend\'s certificate is what clients see (not checked by this API)'],
     },
   })

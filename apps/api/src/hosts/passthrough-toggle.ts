@@ -43,7 +43,12 @@ export interface PassthroughResult {
   ingresses: Array<{ ingress: ObjectRef; before: string | null; after: string | null; changed: boolean; resourceVersion: string | null }>;
   effects: PassthroughEffects | null;
   warnings: string[];
+  /** The table generation that carries the switch, for a client to watch proxies apply it; null when nothing was written. */
+  generation: number | null;
 }
+
+/** How long the answer waits for the compile that carries the switch (it is written either way). */
+const COMPILE_WAIT_MS = 3000;
 
 const FORWARDED_HEADERS = ['X-Forwarded-For', 'X-Forwarded-Proto', 'X-Forwarded-Host', 'X-Forwarded-Port', 'X-Real-IP'];
 
@@ -86,6 +91,7 @@ export class PassthroughToggleService {
       ingresses: plan.map((p) => ({ ingress: ingressRef(p.ingress), before: p.before, after: p.changed ? p.after : p.before, changed: p.changed, resourceVersion: p.ingress.metadata?.resourceVersion ?? null })),
       effects,
       warnings,
+      generation: null,
     };
     if (body.dryRun || !plan.some((p) => p.changed)) return result;
 
@@ -113,6 +119,12 @@ export class PassthroughToggleService {
         after: written,
       });
     }
+    const written = result.ingresses.filter((i) => i.changed);
+    const compiled = await this.pipeline.compiledWhen(
+      (snapshot) => written.every((w) => snapshot.ingresses.some((o) => o.metadata?.name === w.ingress.name && (o.metadata?.namespace ?? 'default') === (w.ingress.namespace ?? 'default') && o.metadata?.resourceVersion === w.resourceVersion)),
+      COMPILE_WAIT_MS,
+    );
+    result.generation = compiled?.generation ?? null;
     return result;
   }
 }

@@ -127,6 +127,24 @@ export class ConfigPipeline {
     return this.compiled;
   }
 
+  /**
+   * Resolves with the compile that first read a snapshot for which `includes` holds (the last one, or a later one), so
+   * a write's answer can name the generation carrying it; undefined after `timeoutMs`.
+   */
+  compiledWhen(includes: (snapshot: ClusterSnapshot) => boolean, timeoutMs: number): Promise<CompiledSnapshot | undefined> {
+    const now = this.compiled;
+    if (now && includes(now.snapshot)) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const finish = (compiled: CompiledSnapshot | undefined) => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(compiled);
+      };
+      const unsubscribe = this.onCompiled((compiled) => includes(compiled.snapshot) && finish(compiled));
+      const timer = setTimeout(() => finish(undefined), timeoutMs);
+    });
+  }
+
   /** Resolves when no compile is running or pending. */
   settled(): Promise<void> {
     return this.compiles.idle();

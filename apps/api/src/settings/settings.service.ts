@@ -72,25 +72,12 @@ export class SettingsService {
       after,
     });
     const wanted = after.data ?? {};
-    const applied = await this.waitForCompile(() => {
-      // Read from what was compiled, not from the source: a source may build a new snapshot object on every call.
-      const compiled = this.pipeline.lastCompiled()?.snapshot;
-      const seen = (compiled && findConfigMap(ref, compiled.configMaps ?? [])?.data) ?? {};
+    const compiled = await this.pipeline.compiledWhen((snapshot) => {
+      const seen = findConfigMap(ref, snapshot.configMaps ?? [])?.data ?? {};
       const keys = new Set([...Object.keys(wanted), ...Object.keys(data)]);
       return [...keys].every((key) => (seen[key] ?? null) === (wanted[key] ?? null));
-    });
+    }, APPLY_WAIT_MS);
+    const applied = compiled !== undefined;
     return { ...this.view(), applied };
-  }
-
-  private async waitForCompile(compiled: () => boolean): Promise<boolean> {
-    const deadline = Date.now() + APPLY_WAIT_MS;
-    while (Date.now() < deadline) {
-      if (compiled()) {
-        await this.pipeline.settled();
-        return true;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return false;
   }
 }

@@ -56,6 +56,7 @@ function stack(role: 'admin' | 'viewer') {
           alsoAffectedHosts: [],
         },
         warnings: [],
+        generation: body.dryRun ? null : 5,
       });
     },
   });

@@ -21,7 +21,7 @@ export function PassthroughSwitch({ host }: { host: HostSummary }) {
   const { canWrite, reason } = useWriteAccess();
   const queryClient = useQueryClient();
   const [preview, setPreview] = useState<PassthroughResult | null>(null);
-  const [applied, setApplied] = useState<{ result: PassthroughResult; baseline: number } | null>(null);
+  const [applied, setApplied] = useState<PassthroughResult | null>(null);
   const [waiting, setWaiting] = useState(false);
   const proxies = useProxiesQuery(waiting ? 1000 : false);
   // Each acknowledgement arrives as a live event: read the proxies at once rather than after the stream's debounce.
@@ -39,18 +39,16 @@ export function PassthroughSwitch({ host }: { host: HostSummary }) {
     },
   });
   const apply = useMutation({
-    mutationFn: async (result: PassthroughResult) => {
-      // The generation before the write: the change is the first generation after it.
-      const baseline = (await unwrap(api.GET('/api/v1/proxies'))).generation;
+    mutationFn: (result: PassthroughResult) => {
       const single = result.ingresses.length === 1 ? result.ingresses[0]!.resourceVersion : null;
-      const written = await unwrap(
+      // The answer names the generation that carries the switch; the proxies' acknowledgements of it follow.
+      return unwrap(
         api.PATCH('/api/v1/hosts/{host}/passthrough', {
           params: { path: { host: host.host } },
           // The version the preview was computed on: if the Ingress changed since, the API answers 409.
           body: { ...body(result.enabled, false), ...(single ? { resourceVersion: single } : {}) },
         }),
       );
-      return { result: written, baseline };
     },
     onSuccess: (outcome) => {
       setPreview(null);
@@ -59,8 +57,8 @@ export function PassthroughSwitch({ host }: { host: HostSummary }) {
     },
   });
 
-  const ack = applied && proxies.data ? acknowledgement(proxies.data, applied.baseline) : null;
-  const done = !applied || !applied.result.written || Boolean(ack?.done);
+  const ack = applied?.generation != null && proxies.data ? acknowledgement(proxies.data, applied.generation) : null;
+  const done = !applied || !applied.written || Boolean(ack?.done);
   useEffect(() => setWaiting(!done), [done]);
   const action = on ? 'Turn passthrough off' : 'Turn passthrough on';
   return (
@@ -87,8 +85,8 @@ export function PassthroughSwitch({ host }: { host: HostSummary }) {
         {dryRun.error && <ErrorNotice error={dryRun.error} title="Could not preview the switch" />}
         {apply.error && <ErrorNotice error={apply.error} title="The switch was not applied" />}
         {applied && (
-          <Notice color={ack?.done ? 'green' : 'blue'} title={`Passthrough ${applied.result.enabled ? 'on' : 'off'} for ${applied.result.host}`} role="status" data-testid="passthrough-applied">
-            {!applied.result.written ? 'Nothing was written: the host was already in that state.' : ack ? describeAcknowledgement(ack) : 'Written; waiting for the new generation…'}
+          <Notice color={ack?.done ? 'green' : 'blue'} title={`Passthrough ${applied.enabled ? 'on' : 'off'} for ${applied.host}`} role="status" data-testid="passthrough-applied">
+            {!applied.written ? 'Nothing was written: the host was already in that state.' : ack ? describeAcknowledgement(ack) : 'Written; waiting for the new generation…'}
           </Notice>
         )}
       </Stack>

@@ -14,21 +14,21 @@ const proxy = (id: string, appliedGeneration: number | null, propagationMs: numb
 });
 
 describe('acknowledgement of a change', () => {
-  it('is nothing until the API has a generation after the baseline', () => {
-    expect(acknowledgement({ generation: 4, proxies: [proxy('a', 4, 3)] }, 4)).toBeNull();
+  it('counts a proxy at a later generation as having the change', () => {
+    expect(acknowledgement({ generation: 6, proxies: [proxy('a', 6, 3)] }, 5)).toMatchObject({ generation: 5, applied: 1, done: true });
   });
 
   it('counts connected proxies at the new generation and reports the slowest', () => {
-    const partial = acknowledgement({ generation: 5, proxies: [proxy('a', 5, 12.5), proxy('b', 4, 3), proxy('gone', 3, null, false)] }, 4)!;
+    const partial = acknowledgement({ generation: 5, proxies: [proxy('a', 5, 12.5), proxy('b', 4, 3), proxy('gone', 3, null, false)] }, 5);
     expect(partial).toEqual({ generation: 5, applied: 1, connected: 2, slowestMs: 12.5, done: false });
     expect(describeAcknowledgement(partial)).toBe('generation 5 applied by 1/2 proxies so far');
-    const done = acknowledgement({ generation: 5, proxies: [proxy('a', 5, 12.5), proxy('b', 6, 40)] }, 4)!;
+    const done = acknowledgement({ generation: 5, proxies: [proxy('a', 5, 12.5), proxy('b', 6, 40)] }, 5);
     expect(done).toMatchObject({ applied: 2, connected: 2, slowestMs: 40, done: true });
-    expect(describeAcknowledgement(acknowledgement({ generation: 5, proxies: [proxy('a', 5, 8.25)] }, 4)!)).toBe('generation 5 applied by 1/1 proxy in 8.3 ms');
+    expect(describeAcknowledgement(acknowledgement({ generation: 5, proxies: [proxy('a', 5, 8.25)] }, 5))).toBe('generation 5 applied by 1/1 proxy in 8.3 ms');
   });
 
   it('says so when no proxy is connected', () => {
-    const none = acknowledgement({ generation: 5, proxies: [] }, 4)!;
+    const none = acknowledgement({ generation: 5, proxies: [] }, 5);
     expect(none.done).toBe(false);
     expect(describeAcknowledgement(none)).toBe('generation 5: no proxy connected to apply it');
   });

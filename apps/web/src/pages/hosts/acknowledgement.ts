@@ -13,16 +13,15 @@ export interface Acknowledgement {
 }
 
 /**
- * How far a change has reached the proxies: `baseline` is the generation before it; the change's generation is the
- * first one after it that the API reports. Null while the API has not compiled the change yet.
+ * How far a change has reached the proxies: `generation` is the one that carries it (the write's answer names it). A
+ * proxy at that generation or a later one has it.
  */
-export function acknowledgement(list: ProxyList, baseline: number): Acknowledgement | null {
-  if (list.generation <= baseline) return null;
+export function acknowledgement(list: ProxyList, generation: number): Acknowledgement {
   const connected = list.proxies.filter((p) => p.connected);
-  const applied = connected.filter((p) => p.appliedGeneration !== null && p.appliedGeneration >= list.generation);
+  const applied = connected.filter((p) => p.appliedGeneration !== null && p.appliedGeneration >= generation);
   const times = applied.map((p) => p.propagationMs).filter((ms): ms is number => ms !== null);
   return {
-    generation: list.generation,
+    generation,
     applied: applied.length,
     connected: connected.length,
     slowestMs: times.length ? Math.max(...times) : null,

@@ -19,6 +19,7 @@ const enablePreview: PassthroughResult = {
     alsoAffectedHosts: [],
   },
   warnings: ['spec.tls is ignored while passthrough is on (PassthroughIgnoresTls)'],
+  generation: null,
 };
 
 describe('previewSections', () => {
