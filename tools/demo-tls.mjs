@@ -2,7 +2,7 @@
 // certificate for the terminated hosts, the TLS backend's own (a different one, so a client can tell who answered:
 // Portico, or the backend through passthrough) and a client CA for the mTLS host. Keys stay in the data directory,
 // readable by the owner only.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const DAYS = 90;
@@ -12,16 +12,17 @@ const PORTICO_NAMES = ['secure.demo.localhost', 'tls.demo.localhost', 'mtls.demo
 
 /**
  * Reads the demo's certificates from `dir`, making any that are missing, and (when `manifests` is given) writes the
- * Secrets the demo Ingresses name into it. Returns the backend's certificate and key for its echo server.
+ * Secrets the demo Ingresses name into it. Returns the backend's certificate and key for its echo server, and the files
+ * of the demo client certificate.
  */
 export async function demoTls(dir, manifests) {
-  const { generateSelfSigned } = await import('@portico/api/certificates');
+  const { generateSelfSigned, generateClientAuthority, issueClientCertificate } = await import('@portico/api/certificates');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const pair = async (name, hosts) => {
+  const pair = async (name, hosts, make = () => generateSelfSigned(hosts, DAYS)) => {
     const certFile = resolve(dir, `${name}.crt`);
     const keyFile = resolve(dir, `${name}.key`);
     if (!existsSync(certFile) || !existsSync(keyFile)) {
-      const made = await generateSelfSigned(hosts, DAYS);
+      const made = await make();
       writeFileSync(keyFile, made.keyPem, { mode: 0o600 });
       writeFileSync(certFile, made.certPem);
       return { ...made, fresh: true };
@@ -30,13 +31,17 @@ export async function demoTls(dir, manifests) {
   };
   const portico = await pair('portico', PORTICO_NAMES);
   const backend = await pair('backend', BACKEND_NAMES);
-  const clientCa = await pair('client-ca', ['clients.demo.localhost']);
+  // A CA for mtls.demo.localhost, and one client certificate it signed, so `curl --cert` gets through.
+  const clientCa = await pair('client-authority', [], () => generateClientAuthority('Portico demo client CA', DAYS));
+  const client = { cert: resolve(dir, 'client.crt'), key: resolve(dir, 'client.key') };
+  if (clientCa.fresh) for (const file of Object.values(client)) rmSync(file, { force: true });
+  await pair('client', [], () => issueClientCertificate(clientCa, 'demo-client', DAYS));
   // A certificate made now must reach the store too, or the upstream CA and the backend would disagree.
   const secretsFile = manifests && resolve(manifests, 'demo-certificates.yaml');
   if (secretsFile && (!existsSync(secretsFile) || portico.fresh || backend.fresh || clientCa.fresh)) {
     writeFileSync(secretsFile, secretsYaml(portico, backend, clientCa), { mode: 0o600 });
   }
-  return { backend };
+  return { backend, client };
 }
 
 function secretsYaml(portico, backend, clientCa) {

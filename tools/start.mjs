@@ -42,6 +42,8 @@ if (!existsSync(manifests)) {
 const tokens = loadTokens(resolve(dataDir, 'tokens.json'));
 const stopping = [];
 
+/** The demo's client certificate files (for the mTLS host), set when the demo runs. */
+let demoClient;
 if (demo) {
   const { startEchoServer } = await import('@portico/api/demo');
   for (const [pod, port] of [['demo-1', 18081], ['demo-2', 18082]]) {
@@ -49,7 +51,8 @@ if (demo) {
     stopping.push(() => echo.close());
   }
   // The TLS backend (HTTPS upstream of tls.demo.localhost, far end of passthrough) presents its own certificate.
-  const { backend } = await demoTls(resolve(dataDir, 'demo-tls'), manifests);
+  const { backend, client } = await demoTls(resolve(dataDir, 'demo-tls'), manifests);
+  demoClient = client;
   const echo = await startEchoServer({ service: 'demo-tls', pod: 'demo-tls-1', host: '127.0.0.1', port: 18083, tls: backend });
   stopping.push(() => echo.close());
 }
@@ -72,7 +75,7 @@ const children = [
 
 console.log(`
 Portico is starting (manifests: ${manifests})
-  proxy:      http://127.0.0.1:${flags['http-port']}/  https://127.0.0.1:${flags['https-port']}/${demo ? `   try: curl http://demo.localhost:${flags['http-port']}/hi` : ''}${demo ? demoTlsHint(flags['https-port']) : ''}
+  proxy:      http://127.0.0.1:${flags['http-port']}/  https://127.0.0.1:${flags['https-port']}/${demo ? `   try: curl http://demo.localhost:${flags['http-port']}/hi` : ''}${demo ? demoTlsHint(flags['https-port'], demoClient) : ''}
   dashboard:  ${adminUrl}/#token=${tokens.admin}
               (admin token: ${tokens.admin}; viewer token: ${tokens.viewer}; kept in ${resolve(dataDir, 'tokens.json')})
   API docs:   ${adminUrl}/api/docs
@@ -80,13 +83,14 @@ Portico is starting (manifests: ${manifests})
 `);
 
 /** One line per TLS mode the demo shows, each a command that works as printed. */
-function demoTlsHint(port) {
+function demoTlsHint(port, client) {
   const curl = (host, path = '/') => `curl -k --resolve ${host}:${port}:127.0.0.1 https://${host}:${port}${path}`;
   return `
   TLS demo:   terminated           ${curl('secure.demo.localhost', '/hi')}
               HTTPS upstream       ${curl('tls.demo.localhost')}   (flip it to passthrough in the dashboard: Routes)
               passthrough          ${curl('passthrough.demo.localhost')}   (the backend's own certificate)
-              mTLS                 ${curl('mtls.demo.localhost')}   (refused: no client certificate)`;
+              mTLS                 ${curl('mtls.demo.localhost')} --cert ${client.cert} --key ${client.key}
+                                   (without --cert and --key: refused)`;
 }
 
 let exiting = false;

@@ -31,6 +31,16 @@ describe('npm start (standalone, embedded demo)', () => {
     expect((await get(HTTP, 'demo.localhost', '/httpbin/hi')).body).toBe('Hi, there!');
   });
 
+  it('shows every TLS mode as the launcher prints it: the mTLS host admits the demo client certificate only', async () => {
+    const curl = (host: string, extra: string[] = []) =>
+      promisify(execFile)('curl', ['-sS', '-k', '--max-time', '5', '-o', '/dev/null', '-w', '%{http_code}', '--resolve', `${host}:18443:127.0.0.1`, `https://${host}:18443/hi`, ...extra]);
+    expect((await curl('secure.demo.localhost')).stdout).toBe('200');
+    const printed = /--cert (\S+) --key (\S+)/.exec(launcher.output);
+    expect(printed, 'the launcher prints the client certificate files').not.toBeNull();
+    expect((await curl('mtls.demo.localhost', ['--cert', printed![1]!, '--key', printed![2]!])).stdout).toBe('200');
+    await expect(curl('mtls.demo.localhost')).rejects.toThrow();
+  });
+
   it('answers /readyz on both admin ports with the generation', async () => {
     const api = (await (await fetch(`http://127.0.0.1:${ADMIN}/readyz`)).json()) as { generation: number };
     const proxy = (await (await fetch(`http://127.0.0.1:${PROXY_ADMIN}/readyz`)).json()) as { generation: number };

@@ -37,9 +37,8 @@ const DAY = 86_400_000;
 /** A fresh ECDSA P-256 key and a self-signed certificate for `hosts` (the first is the CN). */
 export async function generateSelfSigned(hosts: string[], days: number): Promise<{ certPem: string; keyPem: string }> {
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const serial = Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial,
+    serialNumber: randomSerial(),
     name: [{ CN: [hosts[0]!] }],
     notBefore: new Date(Date.now() - 60_000),
     notAfter: new Date(Date.now() + days * DAY),
@@ -52,6 +51,60 @@ export async function generateSelfSigned(hosts: string[], days: number): Promise
       new x509.SubjectAlternativeNameExtension(hosts.map((value) => ({ type: 'dns' as const, value }))),
     ],
   });
-  const keyPem = x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
-  return { certPem: cert.toString('pem') + '\n', keyPem };
+  return { certPem: cert.toString('pem') + '\n', keyPem: await exportKey(keys.privateKey) };
+}
+
+export interface Authority {
+  certPem: string;
+  keyPem: string;
+}
+
+/** A fresh CA (ECDSA P-256) that can sign client certificates: what an mTLS host's trusted CA Secret holds. */
+export async function generateClientAuthority(commonName: string, days: number): Promise<Authority> {
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerial(),
+    name: [{ CN: [commonName] }],
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + days * DAY),
+    keys,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    ],
+  });
+  return { certPem: cert.toString('pem') + '\n', keyPem: await exportKey(keys.privateKey) };
+}
+
+/** A client certificate (clientAuth) for `commonName`, signed by `authority`. */
+export async function issueClientCertificate(authority: Authority, commonName: string, days: number): Promise<{ certPem: string; keyPem: string }> {
+  const issuer = new x509.X509Certificate(authority.certPem);
+  const issuerKey = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(authority.keyPem), ALG, false, ['sign']);
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: [{ CN: [commonName] }],
+    issuer: issuer.subject,
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + days * DAY),
+    publicKey: keys.publicKey,
+    signingKey: issuerKey,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+    ],
+  });
+  return { certPem: cert.toString('pem') + '\n', keyPem: await exportKey(keys.privateKey) };
+}
+
+/** 16 random bytes as a positive serial number. */
+function randomSerial(): string {
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+}
+
+async function exportKey(key: webcrypto.CryptoKey): Promise<string> {
+  return x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
 }
