@@ -175,6 +175,25 @@ describe.each(SOURCES)('the admin API with the %s source', (source) => {
     expect((await stack.request('api.example.com', '/only-here')).status).toBe(200);
   });
 
+  it('ingress writes: a dry run previews and stores nothing, the write then reads back at once, and the annotation catalog and session answer', async () => {
+    const body = ingressBody('api-dry', 'api-dry.example.com', 'web');
+    const preview = await call('POST', '/api/v1/ingresses?dryRun=All', body);
+    expect(preview.status).toBe(201); // as Kubernetes answers a dry-run create
+    expect(preview.body.dryRun).toBe(true);
+    expect(preview.body.changes.added).toEqual([expect.objectContaining({ host: 'api-dry.example.com', path: '/' })]);
+    expect((await call('GET', '/api/v1/ingresses/default/api-dry')).status).toBe(404);
+    expect((await call('POST', '/api/v1/ingresses', body)).status).toBe(201);
+    // Read-your-writes over this source: the patch right after the create finds it.
+    const patched = await stack.adminFetch('PATCH', '/api/v1/ingresses/default/api-dry', { metadata: { labels: { team: 'e2e' } } });
+    expect(patched.status).toBe(200);
+    expect((await call('DELETE', '/api/v1/ingresses/default/api-dry')).status).toBe(200);
+    expect((await call('GET', '/api/v1/ingresses/default/api-dry')).status).toBe(404);
+
+    const catalog = (await call('GET', '/api/v1/ingresses/annotations')).body;
+    expect(JSON.stringify(catalog)).toContain('pipy.ingress.kubernetes.io/lb-type');
+    expect((await call('GET', '/api/v1/session')).body).toEqual({ role: 'admin' });
+  });
+
   it('traffic, audit, routes, proxies, source and health: what the suite did, as the proxy and the store saw it', async () => {
     const traffic = await eventually(async () => {
       const { body } = await call('GET', '/api/v1/traffic?window=60');
