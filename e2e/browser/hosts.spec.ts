@@ -19,7 +19,7 @@ test('a host page says which certificate is served and why, and the TLS policies
 
 test('the mTLS host names its client CA and depth; the plain host its rewrite and balancer per rule', async ({ page, signIn }, testInfo) => {
   await signIn('viewer', '/hosts/mtls.demo.localhost');
-  await expect(page.getByTestId('client-verification')).toHaveText('required, from CN=clients.demo.localhost (verify depth 1)');
+  await expect(page.getByTestId('client-verification')).toHaveText('required, from CN=Portico demo client CA (verify depth 1)');
   await page.goto('/hosts/demo.localhost');
   const row = page.getByTestId('host-rules').locator('tbody tr', { hasText: '/httpbin' });
   await expect(row).toContainText('^/httpbin/? → /');

@@ -96,7 +96,8 @@ export function ExplainResult({ explanation: e }: { explanation: Explanation }) 
                       <code>{c.path}</code> ({c.pathType})
                     </Table.Td>
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                      <ToneBadge color={VERDICT_COLOR[c.verdict]} style={{ overflow: 'visible' }}>
+                      {/* Badge labels clip with an ellipsis by default; a verdict must be read whole ("no match"). */}
+                      <ToneBadge color={VERDICT_COLOR[c.verdict]} miw="fit-content" styles={{ label: { overflow: 'visible' } }}>
                         {VERDICT_LABEL[c.verdict]}
                       </ToneBadge>
                     </Table.Td>

@@ -19,7 +19,7 @@ export function OverviewPage() {
   const queries = { hosts: useHostsQuery(), table: useRoutingTableQuery(), certificates: useCertificatesQuery(), diagnostics: useDiagnosticsQuery() };
   const traffic = useTrafficQuery();
   const failed = Object.values(queries).find((q) => q.error)?.error ?? proxies.error;
-  const ack = proxies.data ? acknowledgement(proxies.data, proxies.data.generation - 1) : null;
+  const ack = proxies.data ? acknowledgement(proxies.data, proxies.data.generation) : null;
 
   return (
     <Page title="Overview" description="The whole edge at a glance.">
