@@ -1,6 +1,6 @@
 // Portico as it runs standalone: the real API over a manifests directory (or a kubeconfig) and the real proxy
 // subscribed to it, as two processes. Manifests are JSON documents, which YAML reads as they are.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { start, waitFor } from './procs.mjs';
@@ -9,6 +9,8 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 const API_MAIN = join(ROOT, 'apps/api/dist/main.js');
 const PROXY_MAIN = join(ROOT, 'apps/proxy/dist/main.js');
 export const TOKENS = { admin: 'bench-admin-token', proxy: 'bench-proxy-token' };
+/** The proxy image's NODE_OPTIONS (its young-generation cap), so the bench's proxy runs with the production flags. */
+export const PROXY_NODE_ARGS = (readFileSync(join(ROOT, 'deploy/docker/proxy.Dockerfile'), 'utf8').match(/^ENV NODE_OPTIONS="([^"]*)"/m)?.[1] ?? '').split(' ').filter(Boolean);
 
 const docs = (objects) => objects.map((o) => JSON.stringify(o)).join('\n---\n') + '\n';
 const b64 = (text) => Buffer.from(text).toString('base64');
@@ -82,6 +84,7 @@ export async function startPortico({ dir, name, source, ports, certs, apiCpu, pr
     env: { PORTICO_ADMIN_TOKEN: TOKENS.admin, PORTICO_PROXY_TOKEN: TOKENS.proxy },
   });
   const proxyArgs = [
+    ...PROXY_NODE_ARGS,
     ...nodeArgs,
     proxyMain,
     '--api-url', `http://127.0.0.1:${ports.api}`,
