@@ -48,6 +48,16 @@ describe('FileStore events', () => {
     expect(services(s)).toHaveLength(30);
   });
 
+  it('reads everything when a named path cannot be examined (not merely gone)', async () => {
+    await writeServices(3);
+    const watcher = handWatcher();
+    const s = await start({ watchDirectory: watcher.watchDirectory });
+    await writeFile(file('f1.yaml'), yamlDoc('Service', 'unreported'));
+    watcher.report(`${'x'.repeat(300)}.yaml`); // stat fails with ENAMETOOLONG, as it would with EACCES for a non-root API
+    await s.settled();
+    expect(services(s)).toContain('unreported');
+  });
+
   it('coalesces a burst of events across files into one change that has every edit', async () => {
     await writeServices(10);
     const watcher = handWatcher();

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { Diagnostic } from '@portico/model';
 import { stableJson } from '../../shared/stable-json.js';
 import { parseManifest, type LocatedObject } from './manifest-parser.js';
-import { byPath, isManifestPath, listManifests, readManifest } from './manifest-scanner.js';
+import { byPath, isGone, isManifestPath, listManifests, readManifest } from './manifest-scanner.js';
 
 interface CachedFile {
   /** Hash of the bytes last read: the same bytes are not parsed again. Undefined when the file could not be read. */
@@ -51,7 +51,8 @@ export class ManifestCache {
   async refresh(paths: Iterable<string>): Promise<boolean> {
     for (const file of paths) {
       if (file.split('/').some((part) => part.startsWith('.'))) return false; // swap files, `..data` symlink swaps
-      const info = await stat(`${this.root}/${file}`).catch(() => undefined);
+      const info = await stat(`${this.root}/${file}`).catch((error: Error) => (isGone(error) ? undefined : error));
+      if (info instanceof Error) return false; // EACCES and the like: the full scan tells an unreadable directory apart
       if (info?.isDirectory()) return false; // a directory created, moved in or renamed: its files went unnamed
       if (info === undefined && this.hasFilesUnder(file)) return false; // a directory deleted or moved away
       if (isManifestPath(file)) await this.reload(file);

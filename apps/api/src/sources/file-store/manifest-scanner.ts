@@ -101,7 +101,7 @@ export async function readManifest(root: string, file: string): Promise<Manifest
     }
     bytes = await readFile(path.join(root, file));
   } catch (error) {
-    if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return { kind: 'missing' }; // deleted meanwhile
+    if (isGone(error)) return { kind: 'missing' }; // deleted meanwhile
     return problem(file, `the file cannot be read (${errorCode(error)})`);
   }
   if (bytes.subarray(0, 8192).includes(0)) return problem(file, 'the file is binary, not YAML');
@@ -124,6 +124,9 @@ const readProblem = (file: string, message: string): Diagnostic => ({
   file,
   line: 1,
 });
+
+/** The path does not exist (any more): deleted, or a parent directory is gone or is a file. */
+export const isGone = (error: unknown): boolean => errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR';
 
 const errorCode = (error: unknown): string =>
   (error as NodeJS.ErrnoException | undefined)?.code ?? (error instanceof Error ? error.message : String(error));
