@@ -66,3 +66,8 @@ test('profile areas: our folders, npm packages, Node modules, natives', () => {
   assert.equal(area('', 'writev'), 'native (V8 / libuv / OpenSSL)');
   assert.equal(area('', '(garbage collector)'), '(garbage collector)');
 });
+
+test("the bench's proxy gets the image's NODE_OPTIONS (its young-generation cap), read from the Dockerfile", async () => {
+  const { PROXY_NODE_ARGS } = await import('./lib/portico.mjs');
+  assert.ok(PROXY_NODE_ARGS.some((arg) => /^--max-semi-space-size=\d+$/.test(arg)), String(PROXY_NODE_ARGS));
+});
