@@ -20,7 +20,7 @@ const ROLE_LABEL = { tls: 'serves its hosts', 'client-ca': 'trusted for client c
 
 export function CertificateDetail({ namespace, name }: { namespace: string; name: string }) {
   const { api } = useSession();
-  // Once deleted, the Secret is not asked for again: a live event can refetch before the navigation away commits.
+  // While deleted (or being deleted), the Secret is not asked for: a live event could refetch it and meet a 404.
   const [deleted, setDeleted] = useState(false);
   const detail = useQuery({
     queryKey: ['certificates', namespace, name],
@@ -50,7 +50,7 @@ export function CertificateDetail({ namespace, name }: { namespace: string; name
           </Stack>
         )}
       </QueryView>
-      <DeleteDialog namespace={namespace} name={name} opened={confirming} onClose={() => setConfirming(false)} onDeleted={() => setDeleted(true)} />
+      <DeleteDialog namespace={namespace} name={name} opened={confirming} onClose={() => setConfirming(false)} onDeleting={setDeleted} />
     </Page>
   );
 }
@@ -189,15 +189,18 @@ function Chain({ chain }: { chain: NonNullable<CertificateEntry['chain']> }) {
 }
 
 /** Delete with a confirm; a Secret in use is refused (409) and can then be deleted anyway, deliberately. */
-function DeleteDialog({ namespace, name, opened, onClose, onDeleted }: { namespace: string; name: string; opened: boolean; onClose: () => void; onDeleted: () => void }) {
+function DeleteDialog({ namespace, name, opened, onClose, onDeleting }: { namespace: string; name: string; opened: boolean; onClose: () => void; onDeleting: (deleting: boolean) => void }) {
   const { api } = useSession();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const remove = useMutation({
     mutationFn: (force: boolean) => unwrap(api.DELETE('/api/v1/certificates/{namespace}/{name}', { params: { path: { namespace, name }, query: { force } } })),
+    // Stop asking for the object as the delete starts: the API answers once the store has dropped it, and a live event
+    // can refetch it before that answer arrives (404). Ask again if the delete fails.
+    onMutate: () => onDeleting(true),
+    onError: () => onDeleting(false),
     onSuccess: () => {
       // Only the list is refreshed: the deleted Secret's own query would answer 404.
-      onDeleted();
       onClose();
       void navigate('/certificates');
       void queryClient.invalidateQueries({ queryKey: ['certificates'], exact: true });

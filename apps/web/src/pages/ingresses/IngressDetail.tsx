@@ -16,7 +16,7 @@ import { Notice } from '../../components/tone.js';
 /** One Ingress: what Portico made of it (routes, problems, whether the proxies have it), and its editor. */
 export function IngressDetail({ namespace, name }: { namespace: string; name: string }) {
   const { api } = useSession();
-  // Once deleted, the Ingress is not asked for again: a live event can refetch before the navigation away commits.
+  // While deleted (or being deleted), the Ingress is not asked for: a live event could refetch it and meet a 404.
   const [deleted, setDeleted] = useState(false);
   const view = useQuery({
     queryKey: ['ingresses', namespace, name],
@@ -54,7 +54,7 @@ export function IngressDetail({ namespace, name }: { namespace: string; name: st
           </Stack>
         )}
       </QueryView>
-      <DeleteDialog namespace={namespace} name={name} resourceVersion={view.data?.object?.metadata?.resourceVersion} opened={deleting} onClose={() => setDeleting(false)} onDeleted={() => setDeleted(true)} />
+      <DeleteDialog namespace={namespace} name={name} resourceVersion={view.data?.object?.metadata?.resourceVersion} opened={deleting} onClose={() => setDeleting(false)} onDeleting={setDeleted} />
     </Page>
   );
 }
@@ -79,16 +79,19 @@ function CurrentState({ view }: { view: IngressView }) {
   );
 }
 
-function DeleteDialog({ namespace, name, resourceVersion, opened, onClose, onDeleted }: { namespace: string; name: string; resourceVersion?: string; opened: boolean; onClose: () => void; onDeleted: () => void }) {
+function DeleteDialog({ namespace, name, resourceVersion, opened, onClose, onDeleting }: { namespace: string; name: string; resourceVersion?: string; opened: boolean; onClose: () => void; onDeleting: (deleting: boolean) => void }) {
   const { api } = useSession();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const remove = useMutation({
     mutationFn: () =>
       unwrap(api.DELETE('/api/v1/ingresses/{namespace}/{name}', { params: { path: { namespace, name }, query: resourceVersion ? { resourceVersion } : {} } })),
+    // Stop asking for the object as the delete starts: the API answers once the store has dropped it, and a live event
+    // can refetch it before that answer arrives (404). Ask again if the delete fails.
+    onMutate: () => onDeleting(true),
+    onError: () => onDeleting(false),
     onSuccess: () => {
       // Only the list is refreshed: the deleted Ingress's own query would answer 404.
-      onDeleted();
       onClose();
       void navigate('/ingresses');
       void queryClient.invalidateQueries({ queryKey: ['ingresses', 'list'] });
