@@ -1,24 +1,27 @@
 import '@mantine/core/styles.css';
 import { MantineProvider, createTheme, type CSSVariablesResolver } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { useMemo } from 'react';
+import { lazy, useMemo } from 'react';
 import { BrowserRouter, Route, Routes } from 'react-router';
 import { EmptyState, Loading } from './components/states.js';
 import { Shell } from './layout/Shell.js';
 import { LiveEventsProvider } from './live/live-events.js';
-import { AuditPage } from './pages/audit/AuditPage.js';
-import { CertificatesPage } from './pages/certificates/CertificatesPage.js';
-import { DiagnosticsPage } from './pages/diagnostics/DiagnosticsPage.js';
-import { ExplainPage } from './pages/explain/ExplainPage.js';
-import { HostPage } from './pages/hosts/HostPage.js';
-import { IngressesPage } from './pages/ingresses/IngressesPage.js';
-import { OverviewPage } from './pages/overview/OverviewPage.js';
-import { RoutesPage } from './pages/routes/RoutesPage.js';
 import { SessionProvider, useSessionState } from './session/session.js';
 import { SignIn } from './session/SignIn.js';
 
 // Shades chosen for WCAG AA contrast on white (axe checks every page): Mantine's defaults for the primary colour and
 // dimmed text fall just short of 4.5:1.
+// Each page is its own chunk (the route graph, the YAML editor and their libraries load only where they are used); the
+// shell shows the navigation while a page loads.
+const OverviewPage = lazy(() => import('./pages/overview/OverviewPage.js').then((m) => ({ default: m.OverviewPage })));
+const RoutesPage = lazy(() => import('./pages/routes/RoutesPage.js').then((m) => ({ default: m.RoutesPage })));
+const HostPage = lazy(() => import('./pages/hosts/HostPage.js').then((m) => ({ default: m.HostPage })));
+const CertificatesPage = lazy(() => import('./pages/certificates/CertificatesPage.js').then((m) => ({ default: m.CertificatesPage })));
+const IngressesPage = lazy(() => import('./pages/ingresses/IngressesPage.js').then((m) => ({ default: m.IngressesPage })));
+const ExplainPage = lazy(() => import('./pages/explain/ExplainPage.js').then((m) => ({ default: m.ExplainPage })));
+const DiagnosticsPage = lazy(() => import('./pages/diagnostics/DiagnosticsPage.js').then((m) => ({ default: m.DiagnosticsPage })));
+const AuditPage = lazy(() => import('./pages/audit/AuditPage.js').then((m) => ({ default: m.AuditPage })));
+
 const theme = createTheme({ primaryColor: 'indigo', primaryShade: { light: 8, dark: 5 }, defaultRadius: 'md' });
 const contrastVariables: CSSVariablesResolver = () => ({ variables: {}, light: { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)' }, dark: {} });
 

@@ -9,7 +9,9 @@ import {
   IconHistory,
   IconRoute,
 } from '@tabler/icons-react';
+import { Suspense } from 'react';
 import { NavLink, Outlet, useMatch } from 'react-router';
+import { Loading } from '../components/states.js';
 import { useLiveConnection } from '../live/live-events.js';
 import { useSession, useSessionState } from '../session/session.js';
 
@@ -62,7 +64,9 @@ export function Shell() {
         ))}
       </AppShell.Navbar>
       <AppShell.Main>
-        <Outlet />
+        <Suspense fallback={<Loading what="the page" />}>
+          <Outlet />
+        </Suspense>
       </AppShell.Main>
     </AppShell>
   );
