@@ -40,16 +40,19 @@ describe('traffic summary: POST /api/v1/proxy-traffic and GET /api/v1/traffic', 
   const report = (proxyId: string, slots: Array<{ start: number; series: any[] }>) => ({ proxyId, slotMs: 10_000, bucketsMs: BUCKETS, slots });
 
   it('merges the reports of several proxies per route and per host', async () => {
+    // Slots fixed once: computed per post, a 10 s boundary crossed between two posts would name different slots.
+    const current = slotStart(0);
+    const previous = current - 10_000;
     const a = await post(
       report('proxy-a', [
-        { start: slotStart(1), series: [{ host: 'shop.example', route: 'r1', requests: 80, errors: 0, latency: latency([[5, 80]]) }] },
-        { start: slotStart(0), series: [{ host: 'shop.example', route: 'r2', requests: 10, errors: 5, latency: latency([[100, 10]]) }] },
+        { start: previous, series: [{ host: 'shop.example', route: 'r1', requests: 80, errors: 0, latency: latency([[5, 80]]) }] },
+        { start: current, series: [{ host: 'shop.example', route: 'r2', requests: 10, errors: 5, latency: latency([[100, 10]]) }] },
       ]),
     );
     expect(a.status).toBe(202);
     // A slot reported again replaces the earlier counts (reports are cumulative per slot).
-    await post(report('proxy-a', [{ start: slotStart(1), series: [{ host: 'shop.example', route: 'r1', requests: 90, errors: 0, latency: latency([[5, 90]]) }] }]));
-    expect((await post(report('proxy-b', [{ start: slotStart(0), series: [{ host: 'shop.example', route: 'r1', requests: 10, errors: 1, latency: latency([[1000, 10]]) }] }]))).status).toBe(202);
+    await post(report('proxy-a', [{ start: previous, series: [{ host: 'shop.example', route: 'r1', requests: 90, errors: 0, latency: latency([[5, 90]]) }] }]));
+    expect((await post(report('proxy-b', [{ start: current, series: [{ host: 'shop.example', route: 'r1', requests: 10, errors: 1, latency: latency([[1000, 10]]) }] }]))).status).toBe(202);
 
     const { status, body } = await summary('?window=60');
     expect(status).toBe(200);
