@@ -1,40 +1,26 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSigned, tlsSecret } from '@portico/testing';
-import { startApi } from '../src/index.js';
-import type { ApiHandle } from '../src/config/api-options.js';
-import { makeTempDir } from './helpers.js';
-import { capturingLogger, keyForms, tlsFixture, writeManifests, type Fixture } from './tls-fixtures.js';
-
-const VIEWER = 'viewer-token';
+import { startFixtureApi, type FixtureApi } from './tls-fixtures.js';
 
 describe('GET /api/v1/certificates', () => {
-  let api: ApiHandle;
-  let temp: Awaited<ReturnType<typeof makeTempDir>>;
-  let fixture: Fixture;
-  let soon: Awaited<ReturnType<typeof selfSigned>>;
-  const captured = capturingLogger();
-  const bodies: string[] = [];
-
+  let stack: FixtureApi;
   beforeAll(async () => {
-    temp = await makeTempDir();
-    fixture = await tlsFixture();
-    soon = await selfSigned(['soon.example'], 5);
-    fixture.keys.push(soon.keyPem);
-    await writeManifests(temp.dir, 'all.yaml', [...fixture.objects, tlsSecret('soon-tls', soon)]);
-    api = await startApi({ manifests: temp.dir, port: 0, bind: '127.0.0.1', adminToken: 'admin', viewerToken: VIEWER, proxyToken: 'p', webDir: null, logger: captured.logger, debounceMs: 10, certExpiryWarningDays: 9 });
+    stack = await startFixtureApi({
+      // A certificate 5 days from expiry, and a warning threshold (9 days) other than the default.
+      extra: async (fixture) => {
+        const soon = await selfSigned(['soon.example'], 5);
+        fixture.keys.push(soon.keyPem);
+        return [tlsSecret('soon-tls', soon)];
+      },
+      api: { certExpiryWarningDays: 9 },
+    });
   });
   afterAll(async () => {
-    await api?.close();
-    await temp?.remove();
+    await stack?.close();
   });
 
-  const get = async (path: string) => {
-    const response = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${VIEWER}` } });
-    const text = await response.text();
-    bodies.push(text);
-    return { status: response.status, body: JSON.parse(text) };
-  };
+  const get = (path: string) => stack.call('GET', path);
 
   it('shows each certificate\'s facts, chain, uses and the hosts it does not cover', async () => {
     const { status, body } = await get('/api/v1/certificates');
@@ -43,7 +29,7 @@ describe('GET /api/v1/certificates', () => {
     expect(body.expiryWarningDays).toBe(9);
     const byId = (id: string, kind = 'tls') => body.certificates.find((c: any) => c.id === id && c.kind === kind);
     const shop = byId('default/shop-tls');
-    const leaf = new X509Certificate(fixture.shop.certPem);
+    const leaf = new X509Certificate(stack.fixture.shop.certPem);
     expect(shop.certificate).toMatchObject({
       subject: 'CN=shop.example',
       issuer: 'CN=Portico Test CA',
@@ -82,7 +68,6 @@ describe('GET /api/v1/certificates', () => {
     expect(body.expiryWarningDays).toBe(9);
     expect(body.entries[0]).toMatchObject({ kind: 'tls', usedBy: { servedFor: ['mtls.example'] } });
     expect((await get('/api/v1/certificates/default/nothing')).status).toBe(404);
-    const everything = bodies.join('\n') + captured.lines.join('\n');
-    for (const key of fixture.keys) for (const form of keyForms(key)) expect(everything).not.toContain(form);
+    stack.expectNoKeyAnywhere();
   });
 });

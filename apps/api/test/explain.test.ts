@@ -1,37 +1,18 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi } from '../src/index.js';
-import type { ApiHandle } from '../src/config/api-options.js';
-import { json, makeTempDir, waitFor } from './helpers.js';
-import { capturingLogger, ingress, keyForms, tlsFixture, writeManifests, type Fixture } from './tls-fixtures.js';
-
-const ADMIN = 'admin-token';
-const VIEWER = 'viewer-token';
+import { waitFor } from './helpers.js';
+import { ingress, startFixtureApi, writeManifests, type FixtureApi } from './tls-fixtures.js';
 
 describe('POST /api/v1/explain', () => {
-  let api: ApiHandle;
-  let temp: Awaited<ReturnType<typeof makeTempDir>>;
-  let fixture: Fixture;
-  const captured = capturingLogger();
-  const bodies: string[] = [];
-
+  let stack: FixtureApi;
   beforeAll(async () => {
-    temp = await makeTempDir();
-    fixture = await tlsFixture();
-    await writeManifests(temp.dir, 'all.yaml', fixture.objects);
-    api = await startApi({ manifests: temp.dir, port: 0, bind: '127.0.0.1', adminToken: ADMIN, viewerToken: VIEWER, proxyToken: 'p', webDir: null, logger: captured.logger, debounceMs: 10 });
+    stack = await startFixtureApi();
   });
   afterAll(async () => {
-    await api?.close();
-    await temp?.remove();
+    await stack?.close();
   });
 
-  const explain = async (body: object, token = VIEWER) => {
-    const response = await fetch(`${api.url}/api/v1/explain`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const text = await response.text();
-    bodies.push(text);
-    return { status: response.status, body: JSON.parse(text) };
-  };
+  const explain = (body: object, token?: string) => stack.call('POST', '/api/v1/explain', body, token);
 
   it('explains an exact-path match over the prefix candidates it beat, with the cluster and its hashing policy', async () => {
     const { status, body } = await explain({ url: 'http://shop.example/api/v1/status', clientIp: '192.0.2.7' });
@@ -76,9 +57,9 @@ describe('POST /api/v1/explain', () => {
     const missing = await explain({ url: 'http://unknown.example/nothing' });
     expect(missing.body.outcome).toMatchObject({ action: 'not-found', status: 404 });
 
-    const generation = api.generation();
-    await writeManifests(temp.dir, 'default.yaml', [{ ...ingress('fallback', null, []), spec: { ingressClassName: 'portico', defaultBackend: { service: { name: 'web', port: { number: 80 } } } } }]);
-    await waitFor(() => api.generation() > generation, 'the default backend');
+    const generation = stack.api.generation();
+    await writeManifests(stack.dir, 'default.yaml', [{ ...ingress('fallback', null, []), spec: { ingressClassName: 'portico', defaultBackend: { service: { name: 'web', port: { number: 80 } } } } }]);
+    await waitFor(() => stack.api.generation() > generation, 'the default backend');
     const served = await explain({ url: 'http://unknown.example/nothing' });
     expect(served.body.match).toMatchObject({ kind: 'default-backend', routeId: 'default-backend', source: { ingress: { name: 'fallback' }, field: 'spec.defaultBackend' } });
     expect(served.body.outcome.action).toBe('proxied');
@@ -114,7 +95,7 @@ describe('POST /api/v1/explain', () => {
     expect(pass.body.match.kind).toBe('none');
 
     const mtls = await explain({ url: 'https://mtls.example/' });
-    const subject = new X509Certificate(fixture.clientCa.certPem).subject;
+    const subject = new X509Certificate(stack.fixture.clientCa.certPem).subject;
     expect(mtls.body.tls.clientCertificate).toEqual({ required: true, caSubjects: [subject], verifyDepth: 2 });
 
     const misdirected = await explain({ url: 'https://mtls.example/', sni: 'shop.example' });
@@ -128,9 +109,8 @@ describe('POST /api/v1/explain', () => {
     const bad = await explain({ url: '/relative' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('url');
-    const unauthenticated = await fetch(`${api.url}/api/v1/explain`, { method: 'POST', body: '{}' });
+    const unauthenticated = await fetch(`${stack.api.url}/api/v1/explain`, { method: 'POST', body: '{}' });
     expect(unauthenticated.status).toBe(401);
-    const everything = bodies.join('\n') + captured.lines.join('\n');
-    for (const key of fixture.keys) for (const form of keyForms(key)) expect(everything).not.toContain(form);
+    stack.expectNoKeyAnywhere();
   });
 });

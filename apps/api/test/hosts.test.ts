@@ -1,36 +1,17 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi } from '../src/index.js';
-import type { ApiHandle } from '../src/config/api-options.js';
-import { makeTempDir } from './helpers.js';
-import { capturingLogger, keyForms, tlsFixture, writeManifests, type Fixture } from './tls-fixtures.js';
-
-const VIEWER = 'viewer-token';
+import { startFixtureApi, type FixtureApi } from './tls-fixtures.js';
 
 describe('GET /api/v1/hosts', () => {
-  let api: ApiHandle;
-  let temp: Awaited<ReturnType<typeof makeTempDir>>;
-  let fixture: Fixture;
-  const captured = capturingLogger();
-  const bodies: string[] = [];
-
+  let stack: FixtureApi;
   beforeAll(async () => {
-    temp = await makeTempDir();
-    fixture = await tlsFixture();
-    await writeManifests(temp.dir, 'all.yaml', fixture.objects);
-    api = await startApi({ manifests: temp.dir, port: 0, bind: '127.0.0.1', adminToken: 'admin', viewerToken: VIEWER, proxyToken: 'p', webDir: null, logger: captured.logger, debounceMs: 10 });
+    stack = await startFixtureApi();
   });
   afterAll(async () => {
-    await api?.close();
-    await temp?.remove();
+    await stack?.close();
   });
 
-  const get = async (path: string) => {
-    const response = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${VIEWER}` } });
-    const text = await response.text();
-    bodies.push(text);
-    return { status: response.status, body: JSON.parse(text) };
-  };
+  const get = (path: string) => stack.call('GET', path);
 
   it('lists every virtual host with its mode, certificate, client verification and sources', async () => {
     const { status, body } = await get('/api/v1/hosts');
@@ -46,7 +27,7 @@ describe('GET /api/v1/hosts', () => {
     expect(hosts['pass.example']).toMatchObject({ mode: 'passthrough', certificate: null, passthrough: { service: 'default/secure' } });
     expect(hosts['rw.example']).toMatchObject({ mode: 'plain', httpPolicy: null, upstreams: [{ upstreamTls: null }] });
     expect(hosts['*']).toMatchObject({ match: 'any', mode: 'plain', certificate: null, ingresses: [{ name: 'hostless' }] });
-    const subject = new X509Certificate(fixture.clientCa.certPem).subject;
+    const subject = new X509Certificate(stack.fixture.clientCa.certPem).subject;
     expect(hosts['mtls.example'].clientVerification).toEqual({ required: true, caSubjects: [subject], verifyDepth: 2 });
   });
 
@@ -56,7 +37,6 @@ describe('GET /api/v1/hosts', () => {
     const wildcard = await get(`/api/v1/hosts/${encodeURIComponent('*.apps.example')}`);
     expect(wildcard.body.host).toBe('*.apps.example');
     expect((await get('/api/v1/hosts/nope.example')).status).toBe(404);
-    const everything = bodies.join('\n') + captured.lines.join('\n');
-    for (const key of fixture.keys) for (const form of keyForms(key)) expect(everything).not.toContain(form);
+    stack.expectNoKeyAnywhere();
   });
 });

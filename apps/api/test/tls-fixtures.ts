@@ -3,7 +3,11 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import { certificateAuthority, caSecret, selfSigned, tlsSecret, type TestAuthority, type TestCertificate } from '@portico/testing';
+import { expect } from 'vitest';
+import { startApi } from '../src/index.js';
+import type { ApiHandle, ApiOptions } from '../src/config/api-options.js';
 import { createLogger } from '../src/logging/logger.js';
+import { makeTempDir } from './helpers.js';
 
 /** A pino logger whose every line is kept, so tests can search the logs for key material. */
 export function capturingLogger() {
@@ -109,4 +113,52 @@ export async function tlsFixture(): Promise<Fixture> {
 
 export async function writeManifests(dir: string, file: string, objects: object[]): Promise<void> {
   await writeFile(path.join(dir, file), objects.map((o) => stringify(o)).join('---\n'));
+}
+
+export const FIXTURE_ADMIN = 'admin-token';
+export const FIXTURE_VIEWER = 'viewer-token';
+
+export interface FixtureApi {
+  api: ApiHandle;
+  fixture: Fixture;
+  /** The manifests directory (tests add files to it). */
+  dir: string;
+  /** A JSON request with the viewer token (or `token`); every answer's body is kept for `expectNoKeyAnywhere`. */
+  call(method: string, route: string, body?: object, token?: string): Promise<{ status: number; body: any }>;
+  /** Fails if any form of any fixture key is in an answer or a log line so far. */
+  expectNoKeyAnywhere(): void;
+  close(): Promise<void>;
+}
+
+/** The API over a manifests directory with the TLS fixture (and `extra` objects), recording answers and logs. */
+export async function startFixtureApi(options: { extra?: (fixture: Fixture) => Promise<object[]>; api?: Partial<ApiOptions> } = {}): Promise<FixtureApi> {
+  const temp = await makeTempDir();
+  const fixture = await tlsFixture();
+  await writeManifests(temp.dir, 'all.yaml', [...fixture.objects, ...((await options.extra?.(fixture)) ?? [])]);
+  const captured = capturingLogger();
+  const bodies: string[] = [];
+  const api = await startApi({
+    manifests: temp.dir, port: 0, bind: '127.0.0.1', adminToken: FIXTURE_ADMIN, viewerToken: FIXTURE_VIEWER, proxyToken: 'p', webDir: null, logger: captured.logger, debounceMs: 10,
+    ...options.api,
+  });
+  return {
+    api,
+    fixture,
+    dir: temp.dir,
+    async call(method, route, body, token = FIXTURE_VIEWER) {
+      const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) };
+      const response = await fetch(`${api.url}${route}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const text = await response.text();
+      bodies.push(text);
+      return { status: response.status, body: text ? JSON.parse(text) : null };
+    },
+    expectNoKeyAnywhere() {
+      const everything = bodies.join('\n') + captured.lines.join('\n');
+      for (const key of fixture.keys) for (const form of keyForms(key)) expect(everything).not.toContain(form);
+    },
+    async close() {
+      await api.close();
+      await temp.remove();
+    },
+  };
 }
