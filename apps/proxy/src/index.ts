@@ -1,22 +1,12 @@
-import type { Duplex } from 'node:stream';
-import tls from 'node:tls';
-import { setTimeout as delay } from 'node:timers/promises';
-import { createAdminServer } from './admin/admin-server.js';
+import { createAdminServer, storeAdminSource } from './admin/admin-server.js';
 import { ConfigStore, type ApplyResult } from './config/config-store.js';
 import { loadLastGood } from './config/last-good-file.js';
 import { ConfigSubscription } from './config/subscription.js';
-import { createHttpListener } from './listeners/http.js';
+import { createDataPlane, resolveDefaultCertificate } from './data-plane.js';
 import { closeServer, listen } from './listeners/listen.js';
-import { TlsListener } from './listeners/tls.js';
-import { AccessLog } from './observability/access-log.js';
 import { createLogger } from './observability/logger.js';
 import { ProxyMetrics } from './observability/metrics.js';
 import { resolveOptions, type ProxyOptions } from './options.js';
-import { createRequestHandler } from './routing/http-proxy.js';
-import type { ProxyContext } from './routing/proxy-context.js';
-import { createUpgradeHandler } from './routing/upgrade-proxy.js';
-import { PassthroughRelay } from './passthrough/relay.js';
-import { generateFallbackCertificate, loadPemPair, type PemPair } from './tls/default-certificate.js';
 import { UpstreamRegistry } from './upstream/upstream-registry.js';
 
 export type { ProxyOptions } from './options.js';
@@ -58,56 +48,21 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyHandl
   }
   if (options.initialTable) store.apply(options.initialTable, { persist: false });
 
-  const defaultCertificate = await resolveDefaultCertificate(options.defaultCertificate);
-  if (!options.defaultCertificate) logger.warn('no default certificate configured: serving a generated self-signed one for portico.invalid');
-  // Fails start-up on purpose: a configured default certificate that does not load is an operator error.
-  const defaultContext = tls.createSecureContext({ cert: defaultCertificate.certPem, key: defaultCertificate.keyPem });
-
-  const accessLog = new AccessLog(logger.child({ log: 'access' }));
-  const ctx: ProxyContext = {
-    store,
-    metrics,
-    accessLog,
-    logger,
-    upstreamTimeoutMs: opts.upstreamTimeoutMs,
-    proto: 'http',
-    listenerPort: undefined,
-    httpsRedirectPort: 443,
-    inFlight: 0,
-  };
-  const tlsCtx: ProxyContext = { ...ctx, proto: 'https', inFlight: 0 };
-  const tunnels = new Set<Duplex>();
-  const httpServer = createHttpListener(opts.limits, { request: createRequestHandler(ctx), upgrade: createUpgradeHandler(ctx, tunnels) }, logger);
-  const passthrough = new PassthroughRelay(metrics, logger, opts.upstreamTimeoutMs);
-  const tlsListener = new TlsListener({
-    store,
-    metrics,
-    logger,
-    limits: opts.limits,
-    clientHelloTimeoutMs: opts.clientHelloTimeoutMs,
-    defaultCertificate,
-    defaultContext,
-    passthrough,
-    request: createRequestHandler(tlsCtx),
-    upgrade: createUpgradeHandler(tlsCtx, tunnels),
-  });
-  const adminServer = createAdminServer(store, metrics, logger);
+  const defaultCertificate = await resolveDefaultCertificate(options.defaultCertificate, logger);
+  const dataPlane = createDataPlane({ opts, store, metrics, logger, defaultCertificate });
+  const adminServer = createAdminServer(storeAdminSource(store, metrics), logger);
 
   let httpPort: number;
   let httpsPort: number;
   let adminPort: number;
   try {
-    httpPort = await listen(httpServer, opts.httpPort, opts.bind);
-    httpsPort = await listen(tlsListener.server, opts.httpsPort, opts.bind);
+    ({ httpPort, httpsPort } = await dataPlane.listen(opts.httpPort, opts.httpsPort));
     adminPort = await listen(adminServer, opts.adminPort, opts.bind);
   } catch (err) {
-    await Promise.all([closeServer(httpServer), tlsListener.stopAccepting(), closeServer(adminServer)]);
+    await Promise.all([dataPlane.drain(), closeServer(adminServer)]);
     upstreams.close();
     throw err;
   }
-  ctx.listenerPort = httpPort;
-  ctx.httpsRedirectPort = opts.publicHttpsPort ?? httpsPort;
-  tlsCtx.listenerPort = httpsPort;
   logger.info({ httpPort, httpsPort, adminPort, bind: opts.bind, generation: store.generation }, 'proxy listening');
 
   let subscription: ConfigSubscription | null = null;
@@ -116,7 +71,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyHandl
       apiUrl: opts.apiUrl,
       proxyToken: opts.proxyToken,
       proxyId: opts.proxyId,
-      store,
+      target: store,
       logger,
       ...options.reconnect,
       traffic: metrics.traffic,
@@ -129,23 +84,8 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyHandl
 
   let closing: Promise<void> | null = null;
   async function shutdown(): Promise<void> {
-    logger.info({ inFlight: ctx.inFlight + tlsCtx.inFlight, passthrough: passthrough.size, drainTimeoutMs: opts.drainTimeoutMs }, 'proxy draining');
     const stopped = subscription?.stop();
-    const httpClosed = closeServer(httpServer);
-    const tlsClosed = tlsListener.stopAccepting();
-    tlsListener.drain();
-    const deadline = Date.now() + opts.drainTimeoutMs;
-    // Idle keep-alive connections are closed as soon as they become idle; busy ones finish their request first.
-    // Upgraded tunnels and passthrough connections are not waited for: they can live for hours, so they are closed
-    // once requests have drained.
-    while (ctx.inFlight + tlsCtx.inFlight > 0 && Date.now() < deadline) {
-      httpServer.closeIdleConnections();
-      await delay(25);
-    }
-    httpServer.closeAllConnections();
-    for (const socket of tunnels) socket.destroy();
-    tlsListener.destroyAll();
-    await Promise.all([httpClosed, tlsClosed]);
+    await dataPlane.drain();
     const adminClosed = closeServer(adminServer);
     adminServer.closeAllConnections();
     await adminClosed;
@@ -164,10 +104,4 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyHandl
     applyTable: (table) => store.apply(table),
     metrics: metrics.registry,
   };
-}
-
-async function resolveDefaultCertificate(configured: ProxyOptions['defaultCertificate']): Promise<PemPair> {
-  if (!configured) return generateFallbackCertificate();
-  if ('certFile' in configured) return loadPemPair(configured.certFile, configured.keyFile);
-  return { certPem: configured.certPem, keyPem: configured.keyPem };
 }

@@ -4,7 +4,8 @@ import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import { buildActiveConfig, type ActiveConfig } from './active-config.js';
-import { saveLastGood } from './last-good-file.js';
+import type { ApplyTarget } from './apply-target.js';
+import { LastGoodWriter } from './last-good-file.js';
 
 export type ApplyResult =
   | { ok: true; generation: number; applyMs: number }
@@ -23,11 +24,13 @@ export interface ConfigStoreDeps {
  * swaps the reference synchronously: a request sees either the old generation or the new one, never a mix, and
  * requests already running keep the objects they started with.
  */
-export class ConfigStore {
+export class ConfigStore implements ApplyTarget {
   private active: ActiveConfig | null = null;
-  private persisting: Promise<void> = Promise.resolve();
+  private readonly lastGood: LastGoodWriter;
 
-  constructor(private readonly deps: ConfigStoreDeps) {}
+  constructor(private readonly deps: ConfigStoreDeps) {
+    this.lastGood = new LastGoodWriter(deps.stateDir, deps.logger);
+  }
 
   get current(): ActiveConfig | null {
     return this.active;
@@ -56,22 +59,13 @@ export class ConfigStore {
     this.deps.metrics.configGeneration.set(table.generation);
     this.deps.metrics.configApplySeconds.observe(applyMs / 1000);
     this.deps.logger.info({ generation: table.generation, applyMs, routes: countRoutes(table), clusters: table.clusters.length }, 'routing table applied');
-    if (persist) this.persist(table);
+    if (persist) this.lastGood.save(table);
     return { ok: true, generation: table.generation, applyMs };
   }
 
   /** Resolves once every table applied so far has been written (tests, shutdown). */
   flush(): Promise<void> {
-    return this.persisting;
-  }
-
-  private persist(table: RoutingTable): void {
-    const { stateDir } = this.deps;
-    if (!stateDir) return;
-    // Chained so writes land in apply order and an older table never overwrites a newer one.
-    this.persisting = this.persisting
-      .then(() => saveLastGood(stateDir, table))
-      .catch((err: Error) => this.deps.logger.warn({ err: err.message, stateDir }, 'could not save last good routing table'));
+    return this.lastGood.flush();
   }
 
   private rejected(generation: number | null, started: number, error: string): ApplyResult {

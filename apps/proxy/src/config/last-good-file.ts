@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RoutingTableSchema, type RoutingTable } from '@portico/model';
+import type { Logger } from '../observability/logger.js';
 
 export const LAST_GOOD_FILE = 'last-good.json';
 
@@ -27,4 +28,27 @@ export async function saveLastGood(stateDir: string, table: RoutingTable): Promi
   const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(temp, JSON.stringify(table));
   await rename(temp, target);
+}
+
+/** Saves tables off the caller's path, one write at a time, so writes land in order and an older table never wins. */
+export class LastGoodWriter {
+  private persisting: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly stateDir: string | null,
+    private readonly logger: Logger,
+  ) {}
+
+  save(table: RoutingTable): void {
+    const { stateDir } = this;
+    if (!stateDir) return;
+    this.persisting = this.persisting
+      .then(() => saveLastGood(stateDir, table))
+      .catch((err: Error) => this.logger.warn({ err: err.message, stateDir }, 'could not save last good routing table'));
+  }
+
+  /** Resolves once every table saved so far has been written (tests, shutdown). */
+  flush(): Promise<void> {
+    return this.persisting;
+  }
 }

@@ -1,14 +1,16 @@
-import { CONFIG_ACK_PATH, CONFIG_STREAM_PATH, type ProxyAck } from '@portico/model';
+import { CONFIG_ACK_PATH, CONFIG_STREAM_PATH, type ProxyAck, type ProxyTrafficReport } from '@portico/model';
 import type { Logger } from '../observability/logger.js';
-import { TRAFFIC_REPORT_PATH, type TrafficStats } from '../observability/traffic-stats.js';
-import type { ApplyResult, ConfigStore } from './config-store.js';
+import { TRAFFIC_REPORT_PATH } from '../observability/traffic-stats.js';
+import type { ApplyTarget } from './apply-target.js';
+import type { ApplyResult } from './config-store.js';
 import { readLines } from './ndjson.js';
 
 export interface SubscriptionOptions {
   apiUrl: string;
   proxyToken: string;
   proxyId: string;
-  store: ConfigStore;
+  /** Applies each table; its result is what gets acknowledged. */
+  target: ApplyTarget;
   logger: Logger;
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -16,8 +18,13 @@ export interface SubscriptionOptions {
   idleTimeoutMs?: number;
   ackTimeoutMs?: number;
   /** When set, its snapshot is posted to the API's traffic endpoint every `trafficReportIntervalMs` (default 5000). */
-  traffic?: TrafficStats;
+  traffic?: TrafficSource;
   trafficReportIntervalMs?: number;
+}
+
+/** The request counts to report: one process's TrafficStats, or the sum over a cluster's workers. */
+export interface TrafficSource {
+  snapshot(proxyId: string): ProxyTrafficReport | Promise<ProxyTrafficReport>;
 }
 
 /**
@@ -81,7 +88,7 @@ export class ConfigSubscription {
 
   /** Opens one stream and reads it to the end. Returns whether the API accepted the subscription. */
   private async consumeOnce(): Promise<boolean> {
-    const { store, proxyId, proxyToken } = this.options;
+    const { target, proxyId, proxyToken } = this.options;
     const idleTimeoutMs = this.options.idleTimeoutMs ?? 90_000;
     const connection = new AbortController();
     const onStop = (): void => connection.abort();
@@ -89,7 +96,7 @@ export class ConfigSubscription {
     let idleTimer = setTimeout(() => connection.abort(new Error('config stream idle')), idleTimeoutMs);
     try {
       const query = new URLSearchParams({ proxyId });
-      const generation = store.generation;
+      const generation = target.generation;
       if (generation !== null) query.set('generation', String(generation));
       const response = await fetch(`${this.baseUrl}${CONFIG_STREAM_PATH}?${query}`, {
         headers: { authorization: `Bearer ${proxyToken}`, accept: 'application/x-ndjson' },
@@ -126,12 +133,20 @@ export class ConfigSubscription {
       this.options.logger.warn({ type: message?.type }, 'config stream sent an unknown message type; ignored');
       return;
     }
-    const result = this.options.store.apply(message.table);
-    this.ack(result);
+    this.ack(this.options.target.apply(message.table));
   }
 
-  private ack(result: ApplyResult): void {
-    const body: ProxyAck = {
+  /** Serialized so the API sees acks in apply order; never blocks reading the stream. */
+  private ack(applied: ApplyResult | Promise<ApplyResult>): void {
+    // Handled below once the acks before it are sent; marked handled now so a failure is not "unhandled" meanwhile.
+    if (applied instanceof Promise) applied.catch(() => undefined);
+    this.acks = this.acks
+      .then(async () => this.postAck(this.ackBody(await applied)))
+      .catch((err: Error) => this.options.logger.error({ err: err.message }, 'could not apply or acknowledge a routing table'));
+  }
+
+  private ackBody(result: ApplyResult): ProxyAck {
+    return {
       proxyId: this.options.proxyId,
       // A table too broken to carry a generation is acked as generation 0 so the API still sees the rejection.
       generation: result.generation ?? 0,
@@ -139,15 +154,13 @@ export class ConfigSubscription {
       applyMs: result.applyMs,
       ...(result.ok ? {} : { error: result.error.slice(0, 2000) }),
     };
-    // Serialized so the API sees acks in apply order; never blocks reading the stream.
-    this.acks = this.acks.then(() => this.postAck(body));
   }
 
   /** One traffic snapshot to the API; nothing is sent while no request was counted in the kept slots. */
   private async postTraffic(): Promise<void> {
-    const report = this.options.traffic?.snapshot(this.options.proxyId);
-    if (!report || report.slots.length === 0 || this.stopped) return;
     try {
+      const report = await this.options.traffic?.snapshot(this.options.proxyId);
+      if (!report || report.slots.length === 0 || this.stopped) return;
       const response = await fetch(`${this.baseUrl}${TRAFFIC_REPORT_PATH}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${this.options.proxyToken}`, 'content-type': 'application/json' },
