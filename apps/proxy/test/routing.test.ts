@@ -298,6 +298,36 @@ describe('bodies', () => {
     expect(received).toBe(size);
   });
 
+  it('relays a request sent with Expect: 100-continue: the client is told to continue and the upstream gets the body', async () => {
+    const u = await upstream('expect', (req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => res.end(JSON.stringify({ body, expect: req.headers.expect ?? null })));
+      return true;
+    });
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(u.port)]) });
+    const answer = await new Promise<{ continued: boolean; status: number; json: { body: string; expect: string | null } }>((resolve, reject) => {
+      let continued = false;
+      const req = http.request(
+        { host: '127.0.0.1', port: p.httpPort, method: 'PUT', path: '/upload', agent: false, headers: { expect: '100-continue', 'content-length': 7 } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c));
+          res.on('end', () => resolve({ continued, status: res.statusCode ?? 0, json: JSON.parse(text) }));
+        },
+      );
+      req.on('continue', () => {
+        continued = true;
+        req.end('payload');
+      });
+      req.on('error', reject);
+    });
+    expect(answer.continued).toBe(true);
+    expect(answer.status).toBe(200);
+    // The expectation was met at the proxy; the upstream gets the body without being asked again.
+    expect(answer.json).toEqual({ body: 'payload', expect: null });
+  });
+
   it("passes a slow client's backpressure on to the upstream instead of buffering the response", async () => {
     // Far more than the socket buffers between client, proxy and upstream can hold on loopback.
     const size = 64 * 1024 * 1024;

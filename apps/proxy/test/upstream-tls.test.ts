@@ -147,6 +147,25 @@ describe('HTTPS upstreams', () => {
     expect(u.connections()).toBe(2);
   });
 
+  it('presents the configured server name whatever Host the clients send, on one pooled connection', async () => {
+    const u = await startTlsUpstream('pinned', { cert: backendCert.certPem, key: backendCert.keyPem });
+    cleanups.push(() => u.close());
+    const p = await startProxy(tlsTable(1, u.port, verified(serverCa.certPem)));
+    for (const host of ['one.example.com', 'two.example.com', 'backend.internal', 'three.example.com']) {
+      const res = await requestJson(p.httpPort, '/', { headers: { host } });
+      expect(res.status).toBe(200);
+      expect(res.json.servername).toBe('backend.internal');
+    }
+    expect(u.connections()).toBe(1);
+  });
+
+  it('sends no SNI when the server name is an IP address (RFC 6066), even with a named Host', async () => {
+    const p = await startProxy(tlsTable(1, backend.port, { caPem: serverCa.certPem, verify: false, serverName: '127.0.0.1' }));
+    const res = await requestJson(p.httpPort, '/', { headers: { host: 'app.example.com' } });
+    expect(res.status).toBe(200);
+    expect(res.json.servername).toBeNull();
+  });
+
   it('tunnels WebSocket upgrades to the upstream over TLS, verified the same way', async () => {
     const u = await startTlsUpstream('ws', { cert: backendCert.certPem, key: backendCert.keyPem });
     const wss = new WebSocketServer({ server: u.server });

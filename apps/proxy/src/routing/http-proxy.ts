@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
 import {
   classifyUpstreamError,
   logUpstreamTlsFailure,
@@ -16,6 +17,13 @@ import { NO_CONFIG_MESSAGE, NO_ENDPOINTS_MESSAGE, type ProxyContext } from './pr
 import { UNMATCHED, resolveRoute } from './resolve-route.js';
 
 const EXCHANGE = Symbol('portico.exchange');
+/** The reason given to undici when the proxy abandons an upstream request (client gone, or 504 already sent). */
+const CLIENT_GONE = Object.assign(new Error('the proxy abandoned the upstream request'), { code: 'PORTICO_ABANDONED' });
+/**
+ * undici's and the socket's codes for a connection that broke before the response: an idle pooled connection the
+ * upstream closed (UND_ERR_SOCKET "other side closed"), or reset.
+ */
+const BROKEN_CONNECTION = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
 /**
  * A client request: HTTP/1.1 (plain listener, or TLS with ALPN http/1.1) or HTTP/2's compatibility API (TLS with
@@ -30,15 +38,15 @@ function writeHead(res: ClientResponse, status: number, headers: http.OutgoingHt
   (res as http.ServerResponse).writeHead(status, headers);
 }
 type Carrier = { [EXCHANGE]?: Exchange };
-
-/** The upstream side of an exchange: an HTTP/1.1 request, or a stream on an HTTP/2 session. */
-type UpstreamRequest = http.ClientRequest | http2.ClientHttp2Stream;
+/** undici reads `servername` from dispatch options (lib/core/request.js) though its types leave it out. */
+type UndiciDispatchOptions = Dispatcher.DispatchOptions & { servername: string | undefined };
 
 /**
  * One client request and its upstream counterpart. Event handlers are module-level functions that find their
- * exchange through a symbol on the emitter, so a request costs one object rather than a set of closures.
+ * exchange through a symbol on the emitter, so a request costs one object rather than a set of closures; for an
+ * HTTP/1.1 upstream the exchange is itself undici's dispatch handler, for the same reason.
  */
-class Exchange {
+class Exchange implements Dispatcher.DispatchHandler {
   readonly started = performance.now();
   readonly clientIp: string;
   path: string;
@@ -46,9 +54,14 @@ class Exchange {
   routeId = UNMATCHED;
   clusterId: string | null = null;
   endpoint: Http1Endpoint | H2Endpoint | null = null;
-  upstreamRequest: UpstreamRequest | null = null;
-  /** The HTTP/1.1 upstream's response, once its headers arrived (resumed when the client drains). */
-  upstreamResponse: http.IncomingMessage | null = null;
+  /** The HTTP/2 upstream stream. */
+  upstreamStream: http2.ClientHttp2Stream | null = null;
+  /** The HTTP/1.1 upstream request in progress (undici's handle on it), or null once it is over. */
+  dispatch: Dispatcher.DispatchController | null = null;
+  /** An HTTP/1.1 request has been dispatched and undici has not yet reported its end. */
+  dispatching = false;
+  /** The client went away before the response was complete. */
+  clientGone = false;
   timer: NodeJS.Timeout | undefined;
   bytes = 0;
   timedOut = false;
@@ -96,30 +109,71 @@ class Exchange {
     if (endpoint.kind === 'h2') return this.sendH2(endpoint);
     const { req } = this;
     const headers = upstreamRequestHeaders(req.headers, this.forwardingFacts(), false);
-    const upstream = http.request({
-      protocol: endpoint.protocol,
-      host: endpoint.address,
-      port: endpoint.port,
-      method: req.method,
-      path: this.upstreamPath,
-      headers,
-      agent: endpoint.agent,
-    });
-    (upstream as Carrier)[EXCHANGE] = this;
-    this.upstreamRequest = upstream;
-    upstream.on('response', onUpstreamResponse);
-    upstream.on('error', onUpstreamError);
-    upstream.on('close', onUpstreamClose);
-    upstream.on('finish', onUpstreamRequestSent);
-    if (this.retried || hasNoBody(req)) {
-      // Retried requests are bodiless and their (empty) body has been read. A bodiless request is ended at once:
-      // piping it would only wait a tick for its 'end' and add a dozen listeners to each side for nothing.
-      upstream.end();
-    } else {
-      // pipe, not pipeline: pipeline would destroy the client request (and its socket) when the upstream fails,
-      // and the client must still receive its 502/504.
-      req.pipe(upstream);
+    // The client has had its 100 Continue from the listener; the upstream gets the body without being asked.
+    delete headers.expect;
+    this.dispatch = null;
+    this.dispatching = true;
+    try {
+      const { dispatcher, servername } = endpoint.pool;
+      const body = this.retried || hasNoBody(req) ? null : req;
+      const options: UndiciDispatchOptions = { method: req.method ?? 'GET', path: this.upstreamPath, headers: headers as Record<string, string>, body, servername };
+      dispatcher.dispatch(options, this);
+    } catch (err) {
+      // Headers undici refuses to send: nothing reached the upstream.
+      this.dispatching = false;
+      this.release();
+      this.answerFailure(err as NodeJS.ErrnoException);
     }
+  }
+
+  // undici's dispatch handler (HTTP/1.1 upstreams). A retry dispatches the same handler again, after undici has
+  // reported the end of the previous attempt, so callbacks never interleave between attempts.
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.dispatch = controller;
+    if (this.clientGone) controller.abort(CLIENT_GONE);
+  }
+
+  onRequestSent(): void {
+    // The timeout covers waiting for response headers; restart it once the body is sent so a slow upload is not a 504.
+    if (this.timer && !this.timedOut && !this.res.headersSent) this.timer.refresh();
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: http.IncomingHttpHeaders): void {
+    clearTimeout(this.timer);
+    if (status < 200) return; // 1xx: the listener answers the client's own Expect; nothing else is relayed
+    writeHead(this.res, status, stripHopByHop(headers));
+    if (this.res.writableEnded) controller.abort(CLIENT_GONE);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.bytes += chunk.length;
+    // Both response types take (chunk) and emit 'drain'; TypeScript cannot call the union of their overloads.
+    const res = this.res as http.ServerResponse;
+    if (!res.write(chunk)) {
+      controller.pause();
+      res.once('drain', onClientDrain);
+    }
+  }
+
+  onResponseEnd(): void {
+    this.dispatching = false;
+    this.dispatch = null;
+    this.release();
+    this.res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.dispatching = false;
+    this.dispatch = null;
+    if (this.clientGone || this.timedOut) return this.release();
+    if (this.shouldRetryHttp1(err as NodeJS.ErrnoException)) {
+      this.retried = true;
+      this.send();
+      return;
+    }
+    this.release();
+    clearTimeout(this.timer);
+    this.answerFailure(err as NodeJS.ErrnoException);
   }
 
   /** As `send`, on a stream of the endpoint's HTTP/2 session (h2c, or h2 over TLS). */
@@ -129,53 +183,42 @@ class Exchange {
       stream = endpoint.origin.request(h2RequestHeaders(this.req, this.upstreamPath, this.forwardingFacts()));
     } catch (err) {
       // Headers HTTP/2 cannot carry, or a session destroyed under our feet: nothing reached the upstream.
-      this.upstreamRequest = null;
+      this.upstreamStream = null;
       this.release();
       this.answerFailure(err as NodeJS.ErrnoException);
       return;
     }
     (stream as Carrier)[EXCHANGE] = this;
-    this.upstreamRequest = stream;
+    this.upstreamStream = stream;
     stream.on('response', onH2Response);
     stream.on('trailers', onH2Trailers);
-    stream.on('error', onUpstreamError);
-    stream.on('close', onUpstreamClose);
-    stream.on('finish', onUpstreamRequestSent);
+    stream.on('error', onH2Error);
+    stream.on('close', onH2Close);
+    stream.on('finish', onH2RequestSent);
     if (this.retried) stream.end();
     else this.req.pipe(stream);
   }
 
   /**
-   * A request that provably never reached the application is sent once more rather than failed, if it is bodiless
-   * and idempotent: over HTTP/1.1, a pooled connection the upstream closed just as it was reused; over HTTP/2, a
-   * stream the upstream refused (REFUSED_STREAM, or above the last stream its GOAWAY accepted).
+   * A bodiless idempotent request is sent once more rather than failed when the upstream connection broke before any
+   * response: over HTTP/1.1, typically a pooled connection the upstream closed just as it was reused (what nginx's
+   * default `proxy_next_upstream error` retries too); over HTTP/2, a stream the upstream refused (REFUSED_STREAM, or
+   * above the last stream its GOAWAY accepted), which provably never reached the application.
    */
-  private shouldRetry(upstream: UpstreamRequest): boolean {
+  private shouldRetryHttp1(err: NodeJS.ErrnoException): boolean {
+    return BROKEN_CONNECTION.has(err.code ?? '') && this.mayRetry();
+  }
+
+  private mayRetry(): boolean {
     const { req } = this;
     return (
       !this.retried &&
-      ('reusedSocket' in upstream ? upstream.reusedSocket : wasRefused(upstream)) &&
       !this.res.headersSent &&
       (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') &&
       req.headers['content-length'] === undefined &&
       req.headers['transfer-encoding'] === undefined &&
       req.complete
     );
-  }
-
-  upstreamResponded(upstreamResponse: http.IncomingMessage): void {
-    clearTimeout(this.timer);
-    const { res } = this;
-    (upstreamResponse as Carrier)[EXCHANGE] = this;
-    this.upstreamResponse = upstreamResponse;
-    writeHead(res, upstreamResponse.statusCode ?? 502, stripHopByHop(upstreamResponse.headers));
-    // Relayed by hand rather than piped: pipe() adds and removes about ten listeners on the two streams for every
-    // response (the profile's events and streams share), where this needs three and one more only under backpressure.
-    // The client going away is handled by onResponseClose, which destroys the upstream side.
-    upstreamResponse.on('data', onUpstreamBodyData);
-    upstreamResponse.on('end', onUpstreamBodyEnd);
-    upstreamResponse.on('error', onUpstreamBodyError);
-    upstreamResponse.on('close', onUpstreamBodyClose);
   }
 
   /**
@@ -191,13 +234,13 @@ class Exchange {
       return;
     }
     writeHead(this.res, status, stripHopByHop(headers));
-    stream.on('data', onUpstreamData);
+    stream.on('data', onH2Data);
     stream.pipe(this.res);
   }
 
-  upstreamFailed(upstream: UpstreamRequest, err: NodeJS.ErrnoException): void {
-    if (upstream !== this.upstreamRequest || this.timedOut) return; // superseded by a retry, or already answered 504
-    if (this.shouldRetry(upstream)) {
+  upstreamFailedH2(stream: http2.ClientHttp2Stream, err: NodeJS.ErrnoException): void {
+    if (stream !== this.upstreamStream || this.timedOut) return; // superseded by a retry, or already answered 504
+    if (wasRefused(stream) && this.mayRetry()) {
       this.retried = true;
       this.send();
       return;
@@ -222,9 +265,20 @@ class Exchange {
   upstreamTimedOut(): void {
     this.timedOut = true;
     this.ctx.metrics.upstreamError(this.clusterId ?? UNMATCHED, 'timeout');
-    this.upstreamRequest?.destroy();
+    this.abortUpstream();
     if (!this.res.headersSent) this.replyLocally(504, 'Gateway Timeout: upstream did not answer in time');
     else this.res.destroy();
+  }
+
+  /** The client's request broke off (a reset mid-upload): the upstream request cannot complete either. */
+  clientRequestFailed(): void {
+    this.clientGone = true;
+    this.abortUpstream();
+  }
+
+  private abortUpstream(): void {
+    this.dispatch?.abort(CLIENT_GONE);
+    this.upstreamStream?.destroy();
   }
 
   /** The upstream side is done one way or another: give back the endpoint's in-flight slot. */
@@ -238,8 +292,11 @@ class Exchange {
   /** The client response is over (finished or aborted): abort the upstream if needed, then log and count. */
   finished(): void {
     const { res, ctx } = this;
-    if (!res.writableFinished && this.upstreamRequest && !this.upstreamRequest.destroyed) this.upstreamRequest.destroy();
-    if (this.upstreamRequest === null) this.release();
+    if (!res.writableFinished) {
+      this.clientGone = true;
+      this.abortUpstream();
+    }
+    if (this.upstreamStream === null && !this.dispatching) this.release();
     ctx.inFlight--;
     const durationMs = performance.now() - this.started;
     const status = res.writableFinished || res.headersSent ? res.statusCode : 499;
@@ -261,17 +318,15 @@ class Exchange {
 
 /**
  * An HTTP/1.x request without Content-Length or Transfer-Encoding has no body (RFC 9112 §6.3), as llhttp parsed
- * it. Not so over HTTP/2, where a body is delimited by the stream's end, so those requests are always piped.
+ * it. Over HTTP/2 a body is delimited by the stream's end: none when the HEADERS frame ended the stream.
  */
 function hasNoBody(req: ClientRequest): boolean {
-  return req.httpVersionMajor === 1 && req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+  if (req.httpVersionMajor !== 1) return (req as http2.Http2ServerRequest).stream.endAfterHeaders;
+  return req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
 }
 
 function exchangeOf(emitter: object): Exchange {
   return (emitter as Carrier)[EXCHANGE] as Exchange;
-}
-function onUpstreamResponse(this: http.ClientRequest, upstreamResponse: http.IncomingMessage): void {
-  exchangeOf(this).upstreamResponded(upstreamResponse);
 }
 function onH2Response(this: http2.ClientHttp2Stream, headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader, flags: number): void {
   exchangeOf(this).upstreamRespondedH2(this, headers, flags);
@@ -280,52 +335,30 @@ function onH2Trailers(this: http2.ClientHttp2Stream, trailers: http2.IncomingHtt
   // Emitted before the stream's end, so before pipe() ends the client response that sends them.
   relayTrailers(exchangeOf(this).res as http.ServerResponse, trailers);
 }
-function onUpstreamError(this: UpstreamRequest, err: NodeJS.ErrnoException): void {
-  exchangeOf(this).upstreamFailed(this, err);
+function onH2Error(this: http2.ClientHttp2Stream, err: NodeJS.ErrnoException): void {
+  exchangeOf(this).upstreamFailedH2(this, err);
 }
-function onUpstreamClose(this: UpstreamRequest): void {
+function onH2Close(this: http2.ClientHttp2Stream): void {
   const exchange = exchangeOf(this);
-  if (exchange.upstreamRequest === this) exchange.release();
+  if (exchange.upstreamStream === this) exchange.release();
 }
-function onUpstreamRequestSent(this: UpstreamRequest): void {
-  // The timeout covers waiting for response headers; restart it once the body is sent so a slow upload is not a 504.
-  const exchange = exchangeOf(this);
-  if (exchange.timer && !exchange.timedOut && !exchange.res.headersSent) exchange.timer.refresh();
+function onH2RequestSent(this: http2.ClientHttp2Stream): void {
+  exchangeOf(this).onRequestSent();
 }
 function onUpstreamTimeout(exchange: Exchange): void {
   exchange.upstreamTimedOut();
 }
-function onUpstreamData(this: http.IncomingMessage | http2.ClientHttp2Stream, chunk: Buffer): void {
+function onH2Data(this: http2.ClientHttp2Stream, chunk: Buffer): void {
   exchangeOf(this).bytes += chunk.length;
 }
-function onUpstreamBodyData(this: http.IncomingMessage, chunk: Buffer): void {
-  const exchange = exchangeOf(this);
-  exchange.bytes += chunk.length;
-  // Both response types take (chunk) and emit 'drain'; TypeScript cannot call the union of their overloads.
-  const res = exchange.res as http.ServerResponse;
-  if (!res.write(chunk)) {
-    this.pause();
-    res.once('drain', onClientDrain);
-  }
-}
 function onClientDrain(this: http.ServerResponse): void {
-  exchangeOf(this).upstreamResponse?.resume();
-}
-function onUpstreamBodyEnd(this: http.IncomingMessage): void {
-  exchangeOf(this).res.end();
-}
-function onUpstreamBodyError(this: http.IncomingMessage, err: Error): void {
-  // The upstream broke mid-body: the client must not mistake a truncated body for a complete one.
-  exchangeOf(this).res.destroy(err);
-}
-function onUpstreamBodyClose(this: http.IncomingMessage): void {
-  if (!this.complete) exchangeOf(this).res.destroy();
+  exchangeOf(this).dispatch?.resume();
 }
 function onResponseClose(this: http.ServerResponse): void {
   exchangeOf(this).finished();
 }
 function onClientRequestError(this: http.IncomingMessage): void {
-  exchangeOf(this).upstreamRequest?.destroy();
+  exchangeOf(this).clientRequestFailed();
 }
 
 /** The `request` listener of the HTTP listener. */

@@ -52,7 +52,7 @@ export function classifyUpstreamError(err: NodeJS.ErrnoException): UpstreamFailu
   const code = failureCode(err);
   if (code === undefined) return 'reset';
   if (code === 'ECONNREFUSED') return 'refused';
-  if (code === 'ETIMEDOUT') return 'timeout';
+  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
   if (VERIFY_CODES.has(code)) return 'tls_verify';
   // ERR_SSL_* are OpenSSL failures (handshake alerts such as "certificate required", a peer that is not speaking
   // TLS); ERR_TLS_* are Node's (handshake timeout, renegotiation...).

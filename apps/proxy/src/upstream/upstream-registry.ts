@@ -1,8 +1,7 @@
-import type http from 'node:http';
 import type { Certificate, Cluster, LbPolicy } from '@portico/model';
 import type { Logger } from '../observability/logger.js';
-import { AgentPool } from './agent-pool.js';
 import { createBalancer, type Balancer } from './balancers/index.js';
+import { Http1Pools, type Http1Pool } from './http1-pools.js';
 import { H2SessionPool, type H2Origin } from './h2-session-pool.js';
 import { certificatesById, resolveUpstreamTls, type UpstreamTlsTarget } from './tls-options.js';
 
@@ -18,12 +17,10 @@ export interface UpstreamEndpoint {
   inFlight: number;
 }
 
-/** An endpoint spoken to in HTTP/1.1, over a pooled keep-alive agent (an `https.Agent` for TLS upstreams). */
+/** An endpoint spoken to in HTTP/1.1 (over TLS when its cluster says so), over a pool of keep-alive connections. */
 export interface Http1Endpoint extends UpstreamEndpoint {
   readonly kind: 'http1';
-  /** The scheme `http.request` must be given for `agent`. */
-  readonly protocol: 'http:' | 'https:';
-  readonly agent: http.Agent;
+  readonly pool: Http1Pool;
 }
 
 /** An endpoint spoken to in HTTP/2 (gRPC), over pooled sessions. */
@@ -77,13 +74,13 @@ export class UpstreamRegistry {
   private clusters = new Map<string, UpstreamCluster>();
   /** Resolved TLS parameters by fingerprint, reused while some cluster still uses them. */
   private tlsTargets = new Map<string, UpstreamTlsTarget>();
-  readonly agents = new AgentPool();
+  readonly http1Pools = new Http1Pools();
   readonly h2Sessions = new H2SessionPool();
 
   /** Builds the next generation's clusters. Synchronous, so it lands in the same tick as the table swap. */
   rebuild(clusters: readonly Cluster[], certificates: readonly Certificate[], logger: Logger): Map<string, UpstreamCluster> {
     const next = new Map<string, UpstreamCluster>();
-    const liveAgents = new Set<string>();
+    const liveHttp1Pools = new Set<string>();
     const liveSessions = new Set<string>();
     const tlsTargets = new Map<string, UpstreamTlsTarget>();
     const needsCertificates = clusters.some((c) => c.upstreamTls?.clientCertificateId !== undefined);
@@ -105,13 +102,12 @@ export class UpstreamRegistry {
         }));
         next.set(cluster.id, { ...base, protocol: 'h2', endpoints, balancer });
       } else {
-        const { endpoints, balancer } = this.balanced<Http1Endpoint>(cluster, tls, previous, liveAgents, (key, address, port, pool) => ({
+        const { endpoints, balancer } = this.balanced<Http1Endpoint>(cluster, tls, previous, liveHttp1Pools, (key, address, port, pool) => ({
           kind: 'http1',
           key,
           address,
           port,
-          protocol: tls ? 'https:' : 'http:',
-          agent: this.agents.acquire(pool, tls?.connect),
+          pool: this.http1Pools.acquire(pool, address, port, tls),
           inFlight: 0,
         }));
         next.set(cluster.id, { ...base, protocol: 'http1', endpoints, balancer });
@@ -119,13 +115,13 @@ export class UpstreamRegistry {
     }
     this.clusters = next;
     this.tlsTargets = tlsTargets;
-    this.agents.retainOnly(liveAgents);
+    this.http1Pools.retainOnly(liveHttp1Pools);
     this.h2Sessions.retainOnly(liveSessions);
     return next;
   }
 
   close(): void {
-    this.agents.destroyAll();
+    this.http1Pools.destroyAll();
     this.h2Sessions.destroyAll();
   }
 
