@@ -88,8 +88,10 @@ async function throughput() {
   const bigPorts = { http: p[10], tls: p[11], passthrough: p[11], admin: p[12], api: p[13] };
   const basePorts = { http: p[14], tls: p[15], passthrough: p[15], admin: p[16], api: p[17] };
   const referencePorts = { http: p[18] };
+  const undiciPorts = { http: p[19] };
   const nginx = startNginx(dir, nginxPorts, up, certs, PROXY_CPU);
   const reference = start('node-http', process.execPath, [join(import.meta.dirname, 'reference-proxy.mjs'), referencePorts.http, up.upstream].map(String), { cpu: PROXY_CPU });
+  const undiciReference = start('node-undici', process.execPath, [join(import.meta.dirname, 'reference-undici.mjs'), undiciPorts.http, up.upstream].map(String), { cpu: PROXY_CPU });
   const haproxy = startHaproxy(dir, haproxyPorts, up, certs, PROXY_CPU);
   const manifests = join(dir, 'manifests');
   writeManifests(manifests, 'bench.yaml', benchObjects(up, certs, 10));
@@ -97,6 +99,7 @@ async function throughput() {
     { name: 'nginx', pid: nginx.pid, ports: nginxPorts },
     { name: 'haproxy', pid: haproxy.pid, ports: haproxyPorts },
     { name: 'node-http', pid: reference.pid, ports: referencePorts },
+    { name: 'node-undici', pid: undiciReference.pid, ports: undiciPorts },
   ];
   const wantBig = scenarios.some((s) => s.id === '10k-ingresses');
   const [portico, big, base] = await Promise.all([

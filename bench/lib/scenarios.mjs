@@ -1,8 +1,8 @@
 // The data-plane scenarios of issue 7. A scenario is measured either with wrk (keep-alive load) or with the
 // new-connection client (one full TLS handshake per request).
 
-// `node-http` (bench/reference-proxy.mjs) proxies plain HTTP only, without routing: it takes part in the plain scenarios.
-const PLAIN = ['nginx', 'haproxy', 'portico', 'portico-base', 'node-http'];
+// `node-http` and `node-undici` (bench/reference-*.mjs) proxy plain HTTP only, without routing: they take part in the plain scenarios.
+const PLAIN = ['nginx', 'haproxy', 'portico', 'portico-base', 'node-http', 'node-undici'];
 
 const wrk = (id, what, { port = 'http', scheme = 'http', host = 'bench.local', path = '/small', connections = 50, only } = {}) => ({
   id,
@@ -29,7 +29,7 @@ export const SCENARIOS = [
 ];
 
 /** Which contestants take part in a scenario: by default all but the two special ones. */
-export const contestantsFor = (scenario, all) => all.filter((c) => (scenario.only ? scenario.only.includes(c.name) : !['portico-10k', 'node-http'].includes(c.name)));
+export const contestantsFor = (scenario, all) => all.filter((c) => (scenario.only ? scenario.only.includes(c.name) : !['portico-10k', 'node-http', 'node-undici'].includes(c.name)));
 
 export function selectScenarios(only) {
   if (!only) return SCENARIOS;
