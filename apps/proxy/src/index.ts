@@ -1,7 +1,7 @@
 import { createAdminServer, storeAdminSource } from './admin/admin-server.js';
 import { ConfigStore, type ApplyResult } from './config/config-store.js';
-import { loadLastGood } from './config/last-good-file.js';
-import { ConfigSubscription } from './config/subscription.js';
+import { readSavedTable } from './config/last-good-file.js';
+import { subscribe } from './config/subscription.js';
 import { createDataPlane, resolveDefaultCertificate } from './data-plane.js';
 import { closeServer, listen } from './listeners/listen.js';
 import { createLogger } from './observability/logger.js';
@@ -37,15 +37,8 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyHandl
   const upstreams = new UpstreamRegistry();
   const store = new ConfigStore({ upstreams, metrics, logger, stateDir: opts.stateDir });
 
-  if (opts.stateDir) {
-    const saved = await loadLastGood(opts.stateDir);
-    if (saved.table) {
-      const result = store.apply(saved.table, { persist: false });
-      logger.info({ generation: saved.table.generation, ok: result.ok }, 'serving last good routing table from disk');
-    } else {
-      logger.info({ stateDir: opts.stateDir, reason: saved.reason }, 'no saved routing table');
-    }
-  }
+  const saved = await readSavedTable(opts.stateDir, logger);
+  if (saved) store.apply(saved, { persist: false });
   if (options.initialTable) store.apply(options.initialTable, { persist: false });
 
   const defaultCertificate = await resolveDefaultCertificate(options.defaultCertificate, logger);
@@ -65,22 +58,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyHandl
   }
   logger.info({ httpPort, httpsPort, adminPort, bind: opts.bind, generation: store.generation }, 'proxy listening');
 
-  let subscription: ConfigSubscription | null = null;
-  if (opts.apiUrl) {
-    subscription = new ConfigSubscription({
-      apiUrl: opts.apiUrl,
-      proxyToken: opts.proxyToken,
-      proxyId: opts.proxyId,
-      target: store,
-      logger,
-      ...options.reconnect,
-      traffic: metrics.traffic,
-      ...(options.trafficReportIntervalMs !== undefined ? { trafficReportIntervalMs: options.trafficReportIntervalMs } : {}),
-    });
-    subscription.start();
-  } else {
-    logger.warn('no API URL configured: serving only saved or initial routing tables');
-  }
+  const subscription = subscribe(opts, options, { target: store, traffic: metrics.traffic, logger });
 
   let closing: Promise<void> | null = null;
   async function shutdown(): Promise<void> {

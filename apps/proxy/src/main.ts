@@ -1,4 +1,8 @@
+import cluster from 'node:cluster';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { startCluster } from './cluster/primary.js';
+import { runWorker } from './cluster/worker.js';
 import { createLogger } from './observability/logger.js';
 import { startProxy } from './index.js';
 import { DEFAULT_STATE_DIR } from './options.js';
@@ -19,6 +23,9 @@ const FLAGS = {
   'state-dir': { env: 'PORTICO_STATE_DIR', default: DEFAULT_STATE_DIR },
   'upstream-timeout-ms': { env: 'PORTICO_UPSTREAM_TIMEOUT_MS', default: '60000' },
   'drain-timeout-ms': { env: 'PORTICO_DRAIN_TIMEOUT_MS', default: '10000' },
+  // Worker processes serving traffic; 1 runs everything in one process. The default is the CPUs this process may
+  // use (its affinity, e.g. `taskset`).
+  workers: { env: 'PORTICO_WORKERS', default: String(os.availableParallelism()) },
 } as const;
 type Flag = keyof typeof FLAGS;
 
@@ -61,11 +68,12 @@ function defaultCertificateFiles(certFile: string | undefined, keyFile: string |
 }
 
 async function main(): Promise<void> {
-  const logger = createLogger();
   let flags: Record<Flag, string | undefined>;
   let options: Parameters<typeof startProxy>[0];
+  let workers: number;
   try {
     flags = readFlags(process.argv.slice(2));
+    workers = toInt('workers', flags.workers, 1, 64);
     options = {
       apiUrl: flags['api-url'],
       proxyToken: flags['proxy-token'],
@@ -80,15 +88,18 @@ async function main(): Promise<void> {
       stateDir: flags['state-dir'],
       upstreamTimeoutMs: toInt('upstream-timeout-ms', flags['upstream-timeout-ms'], 1, 3_600_000),
       drainTimeoutMs: toInt('drain-timeout-ms', flags['drain-timeout-ms'], 0, 3_600_000),
-      logger,
     };
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     process.exit(2);
   }
+  // With workers, several processes write to stdout: the logger keeps each write whole lines.
+  const logger = createLogger(undefined, { sharedStdout: cluster.isWorker || workers > 1 });
+  options.logger = logger;
+  if (cluster.isWorker) return runWorker(options);
   if (options.apiUrl && !options.proxyToken) logger.warn('no proxy token: the API will likely refuse the config stream');
 
-  const proxy = await startProxy(options);
+  const proxy = workers > 1 ? await startCluster(options, workers) : await startProxy(options);
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;

@@ -30,6 +30,15 @@ export async function saveLastGood(stateDir: string, table: RoutingTable): Promi
   await rename(temp, target);
 }
 
+/** The saved table to serve at start, if there is one that loads; says which (or why none) in the log. */
+export async function readSavedTable(stateDir: string | null, logger: Logger): Promise<RoutingTable | null> {
+  if (!stateDir) return null;
+  const saved = await loadLastGood(stateDir);
+  if (saved.table) logger.info({ generation: saved.table.generation }, 'serving last good routing table from disk');
+  else logger.info({ stateDir, reason: saved.reason }, 'no saved routing table');
+  return saved.table;
+}
+
 /** Saves tables off the caller's path, one write at a time, so writes land in order and an older table never wins. */
 export class LastGoodWriter {
   private persisting: Promise<void> = Promise.resolve();

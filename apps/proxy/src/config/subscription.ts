@@ -1,5 +1,6 @@
 import { CONFIG_ACK_PATH, CONFIG_STREAM_PATH, type ProxyAck, type ProxyTrafficReport } from '@portico/model';
 import type { Logger } from '../observability/logger.js';
+import type { ProxyOptions, ResolvedProxyOptions } from '../options.js';
 import { TRAFFIC_REPORT_PATH } from '../observability/traffic-stats.js';
 import type { ApplyTarget } from './apply-target.js';
 import type { ApplyResult } from './config-store.js';
@@ -194,6 +195,30 @@ export class ConfigSubscription {
       this.options.logger.warn({ err: describeError(err), generation: body.generation }, 'config ack failed');
     }
   }
+}
+
+/** Starts the subscription the options ask for (none without an API URL, which is said in the log). */
+export function subscribe(
+  opts: ResolvedProxyOptions,
+  options: Pick<ProxyOptions, 'reconnect' | 'trafficReportIntervalMs'>,
+  { target, traffic, logger }: Pick<SubscriptionOptions, 'target' | 'traffic' | 'logger'>,
+): ConfigSubscription | null {
+  if (!opts.apiUrl) {
+    logger.warn('no API URL configured: serving only saved or initial routing tables');
+    return null;
+  }
+  const subscription = new ConfigSubscription({
+    apiUrl: opts.apiUrl,
+    proxyToken: opts.proxyToken,
+    proxyId: opts.proxyId,
+    target,
+    logger,
+    ...options.reconnect,
+    ...(traffic ? { traffic } : {}),
+    ...(options.trafficReportIntervalMs !== undefined ? { trafficReportIntervalMs: options.trafficReportIntervalMs } : {}),
+  });
+  subscription.start();
+  return subscription;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

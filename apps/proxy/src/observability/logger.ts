@@ -11,9 +11,19 @@ export type { Logger } from 'pino';
 const BATCH_BYTES = 4096;
 const FLUSH_INTERVAL_MS = 250;
 
-/** JSON lines on stdout, the format log collectors in a cluster expect. */
-export function createLogger(level: string = process.env.PORTICO_LOG_LEVEL ?? 'info'): Logger {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: FLUSH_INTERVAL_MS });
+/**
+ * A write of at most this many bytes to a pipe is atomic (POSIX PIPE_BUF on Linux): with --workers, every process
+ * writes to the same stdout, so each write is whole lines of at most this size and no line is cut by another's.
+ */
+const PIPE_BUF = 4096;
+
+/**
+ * JSON lines on stdout, the format log collectors in a cluster expect. `sharedStdout`: other processes write to the
+ * same stdout (--workers), so writes are kept whole-line and atomic.
+ */
+export function createLogger(level: string = process.env.PORTICO_LOG_LEVEL ?? 'info', { sharedStdout = false }: { sharedStdout?: boolean } = {}): Logger {
+  const batching = sharedStdout ? { minLength: PIPE_BUF / 2, maxWrite: PIPE_BUF } : { minLength: BATCH_BYTES };
+  const destination = pino.destination({ dest: 1, sync: false, ...batching, periodicFlush: FLUSH_INTERVAL_MS });
   return pino({ level, base: { component: 'portico-proxy' }, timestamp: isoTimeOncePerMs }, destination);
 }
 

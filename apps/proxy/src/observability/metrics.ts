@@ -53,6 +53,8 @@ export class ProxyMetrics {
   readonly configGeneration = new Gauge({
     name: 'portico_config_generation',
     help: 'Generation of the routing table being served (-1 before the first one).',
+    // With --workers, the lowest generation any worker serves: the one the whole proxy is known to serve.
+    aggregator: 'min',
     registers: [this.registry],
   });
 

@@ -42,14 +42,7 @@ export class TrafficStats {
   constructor(private readonly now: () => number = Date.now) {}
 
   record(host: string, route: string, status: number, durationMs: number): void {
-    const slot = this.slotFor(this.now());
-    const key = `${host}\u0000${route}`;
-    let series = slot.series.get(key);
-    if (series === undefined) {
-      if (slot.series.size >= MAX_SERIES_PER_SLOT) return this.recordOverflow(slot, status, durationMs);
-      series = { host, route, requests: 0, errors: 0, latency: new Array<number>(TRAFFIC_LATENCY_BUCKETS_MS.length + 1).fill(0) };
-      slot.series.set(key, series);
-    }
+    const series = seriesIn(this.slotFor(this.now()).series, host, route);
     series.requests += 1;
     if (status >= 500) series.errors += 1;
     series.latency[bucketOf(durationMs)]! += 1;
@@ -82,17 +75,46 @@ export class TrafficStats {
     return slot;
   }
 
-  private recordOverflow(slot: Slot, status: number, durationMs: number): void {
-    const key = `${OVERFLOW}\u0000${OVERFLOW}`;
-    let series = slot.series.get(key);
-    if (!series) {
-      series = { host: OVERFLOW, route: OVERFLOW, requests: 0, errors: 0, latency: new Array<number>(TRAFFIC_LATENCY_BUCKETS_MS.length + 1).fill(0) };
-      slot.series.set(key, series);
+}
+
+/**
+ * Sums the reports of several processes (a cluster's workers) into one report: counts added per slot, host and
+ * route, under the same bound on series per slot.
+ */
+export function mergeTrafficReports(proxyId: string, reports: readonly ProxyTrafficReport[]): ProxyTrafficReport {
+  const slots = new Map<number, Map<string, TrafficSeries>>();
+  for (const report of reports) {
+    for (const slot of report.slots) {
+      let series = slots.get(slot.start);
+      if (!series) slots.set(slot.start, (series = new Map()));
+      for (const s of slot.series) {
+        const into = seriesIn(series, s.host, s.route);
+        into.requests += s.requests;
+        into.errors += s.errors;
+        s.latency.forEach((n, i) => (into.latency[i] = (into.latency[i] ?? 0) + n));
+      }
     }
-    series.requests += 1;
-    if (status >= 500) series.errors += 1;
-    series.latency[bucketOf(durationMs)]! += 1;
   }
+  return {
+    proxyId,
+    slotMs: TRAFFIC_SLOT_MS,
+    bucketsMs: [...TRAFFIC_LATENCY_BUCKETS_MS],
+    slots: [...slots.entries()].sort(([a], [b]) => a - b).map(([start, series]) => ({ start, series: [...series.values()] })),
+  };
+}
+
+const OVERFLOW_KEY = `${OVERFLOW}\u0000${OVERFLOW}`;
+
+/** The series of (host, route) in a slot, made on first use; a slot already full counts under the overflow series. */
+function seriesIn(slot: Map<string, TrafficSeries>, host: string, route: string): TrafficSeries {
+  const key = `${host}\u0000${route}`;
+  let series = slot.get(key);
+  if (series === undefined) {
+    if (slot.size >= MAX_SERIES_PER_SLOT && key !== OVERFLOW_KEY) return seriesIn(slot, OVERFLOW, OVERFLOW);
+    series = { host, route, requests: 0, errors: 0, latency: new Array<number>(TRAFFIC_LATENCY_BUCKETS_MS.length + 1).fill(0) };
+    slot.set(key, series);
+  }
+  return series;
 }
 
 function bucketOf(durationMs: number): number {
