@@ -40,8 +40,9 @@ export async function startCluster(options: ProxyOptions, workers: number): Prom
   const metrics = new ClusterMetrics();
 
   // Each worker accepts on the shared listening socket itself (the kernel hands a connection to one of the workers
-  // waiting), rather than the primary accepting every connection and passing it over IPC (SCHED_RR).
-  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // waiting), rather than the primary accepting every connection and passing it over IPC (SCHED_RR, Node's default
+  // on Linux). Node's NODE_CLUSTER_SCHED_POLICY=rr still chooses round-robin.
+  if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: MAIN, args: process.argv.slice(2) });
   const pool = new WorkerPool({ count: workers, logger, config, metrics, certificate, httpPort: opts.httpPort, httpsPort: opts.httpsPort, startTimeoutMs: WORKER_TIMEOUT_MS });
   const { httpPort, httpsPort } = await pool.start();
