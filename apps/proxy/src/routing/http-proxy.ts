@@ -9,6 +9,7 @@ import {
   upstreamFailureMessage,
   upstreamFailureStatus,
 } from '../upstream/upstream-errors.js';
+import { laxResponseFraming } from '../upstream/response-strictness.js';
 import type { H2Endpoint, Http1Endpoint } from '../upstream/upstream-registry.js';
 import { clientIpOf, requestHost, stripHopByHop, upstreamRequestHeaders, type ForwardingFacts } from './forwarded-headers.js';
 import { endsStream, h2RequestHeaders, relayTrailers, respondWithoutBody, wasRefused } from './h2-forward.js';
@@ -141,6 +142,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: http.IncomingHttpHeaders): void {
     clearTimeout(this.timer);
     if (status < 200) return; // 1xx: the listener answers the client's own Expect; nothing else is relayed
+    const lax = laxResponseFraming(headers);
+    if (lax !== null) return controller.abort(Object.assign(new Error(`upstream response refused: ${lax}`), { code: 'HPE_LAX_FRAMING' }));
     writeHead(this.res, status, stripHopByHop(headers));
     if (this.res.writableEnded) controller.abort(CLIENT_GONE);
   }
