@@ -116,6 +116,8 @@ describe('--workers 2', () => {
       await p.waitForLine((l) => l.pid === running && l.msg === 'routing table applied' && l.generation === 4, 5_000, 'the running worker to apply 4');
       await new Promise((r) => setTimeout(r, 500));
       expect(api.acks).toHaveLength(1);
+      // Nor is the pod ready while its workers serve different tables.
+      expect((await requestJson(p.adminPort, '/readyz')).status).toBe(503);
     } finally {
       process.kill(stopped, 'SIGCONT');
     }

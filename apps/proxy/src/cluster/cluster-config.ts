@@ -75,10 +75,9 @@ export class ClusterConfig implements ApplyTarget {
   private async applyToAll(candidate: unknown): Promise<ApplyResult> {
     const started = performance.now();
     const workers = [...this.members];
-    const replies = await Promise.all(workers.map((w) => w.request({ type: 'apply', table: candidate }, this.deps.applyTimeoutMs, 'kill')));
+    const replies = await Promise.all(workers.map((w) => this.applyOn(w, candidate)));
     const applyMs = performance.now() - started;
     const answered = workers.flatMap((w, i) => (replies[i] === GONE ? [] : [{ worker: w, result: replies[i] as ApplyResult }]));
-    for (const { worker, result } of answered) if (result.ok) worker.serving = result.generation;
 
     const rejected = answered.find((a) => !a.result.ok);
     if (answered.length === 0) {
@@ -109,12 +108,14 @@ export class ClusterConfig implements ApplyTarget {
       return;
     }
     this.deps.logger.error({ workers: workers.map((w) => w.id), generation: current.generation }, 'workers disagree on a table; going back to the current one');
-    await Promise.all(
-      workers.map(async (w) => {
-        const reply = await w.request({ type: 'apply', table: current.table }, this.deps.applyTimeoutMs, 'kill');
-        if (reply !== GONE && reply.ok) w.serving = reply.generation;
-      }),
-    );
+    await Promise.all(workers.map((w) => this.applyOn(w, current.table)));
+  }
+
+  /** One worker applies a table; what it serves is known as soon as it answers. */
+  private async applyOn(worker: WorkerLink, table: unknown): Promise<ApplyResult | typeof GONE> {
+    const reply = await worker.request({ type: 'apply', table }, this.deps.applyTimeoutMs, 'kill');
+    if (reply !== GONE && reply.ok) worker.serving = reply.generation;
+    return reply;
   }
 }
 

@@ -12,6 +12,8 @@ export type RequestBody = WorkerRequest extends infer T ? (T extends WorkerReque
 export class WorkerLink {
   /** Generation the worker serves (null: none yet, or not started). */
   serving: number | null = null;
+  /** Whether the worker listens for messages (before that, a message to it would be lost). */
+  isBooted = false;
   /** Whether the worker has applied its first table and listens. */
   started = false;
   readonly exited: Promise<{ code: number | null; signal: string | null }>;
@@ -22,7 +24,10 @@ export class WorkerLink {
   constructor(readonly worker: Worker) {
     this.onBooted = new Promise((resolve) => {
       worker.on('message', (message: FromWorker) => {
-        if (message?.type === 'booted') resolve();
+        if (message?.type === 'booted') {
+          this.isBooted = true;
+          resolve();
+        }
         else if (message?.type === 'reply') this.settle(message.seq, message.value);
       });
     });

@@ -55,7 +55,8 @@ export class WorkerPool {
     this.stopping = true;
     for (const timer of this.respawns) clearTimeout(timer);
     const links = this.workers;
-    for (const link of links) if (!link.send({ type: 'shutdown' })) link.kill();
+    // A worker still booting serves nothing yet and could miss the message: it is ended outright.
+    for (const link of links) if (!link.isBooted || !link.send({ type: 'shutdown' })) link.kill();
     const timer = setTimeout(() => {
       for (const link of links) {
         this.deps.logger.warn({ worker: link.id, pid: link.pid }, 'worker did not stop in time; killing it');

@@ -61,7 +61,9 @@ export function runWorker(options: ProxyOptions): void {
     }
   };
 
-  process.on('message', (message: ToWorker) => void handle(message));
+  process.on('message', (message: ToWorker) => {
+    handle(message).catch((err: Error) => logger.error({ err: err.message, type: message.type }, 'worker could not answer the primary'));
+  });
   process.on('disconnect', () => void stop('the primary is gone'));
   // Ctrl-C reaches every process of the group: the primary stops the workers in order.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => logger.debug({ signal }, 'ignored: the primary stops workers'));
