@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { startCluster } from './cluster/primary.js';
-import { runWorker } from './cluster/worker.js';
+import { isProxyWorker, runWorker } from './cluster/worker.js';
 import { createLogger } from './observability/logger.js';
 import { startProxy } from './index.js';
 import { DEFAULT_STATE_DIR } from './options.js';
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   // With workers, several processes write to stdout: the logger keeps each write whole lines.
   const logger = createLogger(undefined, { sharedStdout: cluster.isWorker || workers > 1 });
   options.logger = logger;
-  if (cluster.isWorker) return runWorker(options);
+  if (isProxyWorker()) return runWorker(options);
   if (options.apiUrl && !options.proxyToken) logger.warn('no proxy token: the API will likely refuse the config stream');
 
   const proxy = workers > 1 ? await startCluster(options, workers) : await startProxy(options);

@@ -219,6 +219,18 @@ describe('--workers 2', () => {
 });
 
 describe('--workers', () => {
+  it('fails start-up (exit 1) when the workers cannot listen, as one process does', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as net.AddressInfo).port;
+      const p = ProxyProcess.start(['--workers', '2', '--state-dir', stateDir, '--http-port', String(port)]);
+      await expect(p).rejects.toThrow(/exited \(1\)[\s\S]*portico-proxy failed to start: Error: a worker process exited before it listened/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
   it('refuses a count outside 1..64', async () => {
     for (const workers of ['0', '65', 'two']) {
       const p = ProxyProcess.start(['--workers', workers]);

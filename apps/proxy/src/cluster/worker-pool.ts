@@ -5,6 +5,7 @@ import type { ClusterConfig } from './cluster-config.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { GONE, WorkerLink } from './worker-link.js';
+import { WORKER_ENV } from './worker.js';
 
 export interface WorkerPoolDeps {
   count: number;
@@ -58,7 +59,7 @@ export class WorkerPool {
     // A worker still booting serves nothing yet and could miss the message: it is ended outright.
     for (const link of links) if (!link.isBooted || !link.send({ type: 'shutdown' })) link.kill();
     const timer = setTimeout(() => {
-      for (const link of links) {
+      for (const link of links.filter((l) => !l.worker.isDead())) {
         this.deps.logger.warn({ worker: link.id, pid: link.pid }, 'worker did not stop in time; killing it');
         link.kill();
       }
@@ -68,7 +69,7 @@ export class WorkerPool {
   }
 
   private fork(): WorkerLink {
-    const link = new WorkerLink(cluster.fork());
+    const link = new WorkerLink(cluster.fork({ [WORKER_ENV]: '1' }));
     this.links.add(link);
     this.deps.metrics.workers.set(this.links.size);
     void link.exited.then(({ code, signal }) => this.onExit(link, code, signal));

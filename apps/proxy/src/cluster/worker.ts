@@ -7,6 +7,14 @@ import { resolveOptions, type ProxyOptions } from '../options.js';
 import { UpstreamRegistry } from '../upstream/upstream-registry.js';
 import type { FromWorker, ToWorker } from './messages.js';
 
+/** Set by our primary on the workers it forks: a cluster worker of some other primary (a process manager's) is not ours. */
+export const WORKER_ENV = 'PORTICO_CLUSTER_WORKER';
+
+/** Whether this process is a worker forked by the proxy's primary (`--workers N`). */
+export function isProxyWorker(): boolean {
+  return cluster.isWorker && process.env[WORKER_ENV] === '1';
+}
+
 /**
  * A worker process (`--workers N`): the data plane over its own ConfigStore. It applies what the primary sends and
  * answers with the result; it listens only after applying the table the primary starts it with. The config stream,

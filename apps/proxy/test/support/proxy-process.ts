@@ -34,7 +34,8 @@ export class ProxyProcess {
       }
     });
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    // 'close': the process has exited and its output is all read (workers share the pipe, so they are gone too).
+    this.exited = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   }
 
   /** Starts it and waits (bounded) for the primary's "proxy listening" line, which names the ports. */
