@@ -6,6 +6,7 @@ import { ClusterConfig } from './cluster-config.js';
 import { GONE, type WorkerLink } from './worker-link.js';
 
 const logger = pino({ level: 'silent' });
+const START = { certificate: { certPem: '', keyPem: '' }, httpPort: 0, httpsPort: 0 };
 
 /** A worker stand-in: answers each request through `answer`, which may hold it back or say it is gone. */
 function fakeWorker(id: number, answer: (message: any) => Promise<unknown>) {
@@ -40,15 +41,15 @@ describe('ClusterConfig', () => {
     const a = fakeWorker(1, applyAll);
     let release!: () => void;
     const b = fakeWorker(2, (m) => (m.type === 'apply' ? new Promise((r) => (release = () => r(applyAll(m)))) : applyAll(m)));
-    await config.start(a.link, { certificate: { certPem: '', keyPem: '' }, httpPort: 0, httpsPort: 0 });
-    await config.start(b.link, { certificate: { certPem: '', keyPem: '' }, httpPort: 0, httpsPort: 0 });
+    await config.start(a.link, START);
+    await config.start(b.link, START);
     expect(a.seen[0]).toMatchObject({ type: 'start', table: { generation: 1 } });
 
     let answered: ApplyResult | undefined;
     void config.apply({ generation: 2 }).then((r) => (answered = r));
     // A worker starting meanwhile waits for the apply, then gets generation 2.
     const c = fakeWorker(3, applyAll);
-    const started = config.start(c.link, { certificate: { certPem: '', keyPem: '' }, httpPort: 0, httpsPort: 0 });
+    const started = config.start(c.link, START);
     await new Promise((r) => setTimeout(r, 20));
     expect(answered).toBeUndefined();
     expect(c.seen).toEqual([]);
@@ -64,7 +65,7 @@ describe('ClusterConfig', () => {
     const config = newConfig();
     const a = fakeWorker(1, applyAll);
     const b = fakeWorker(2, (m) => (m.type === 'apply' ? Promise.resolve(GONE) : applyAll(m)));
-    for (const w of [a, b]) await config.start(w.link, { certificate: { certPem: '', keyPem: '' }, httpPort: 0, httpsPort: 0 });
+    for (const w of [a, b]) await config.start(w.link, START);
     expect(await config.apply({ generation: 5 })).toMatchObject({ ok: true, generation: 5 });
   });
 
@@ -74,10 +75,21 @@ describe('ClusterConfig', () => {
     const b = fakeWorker(2, (m) =>
       m.type === 'apply' && m.table.generation === 2 ? Promise.resolve({ ok: false, generation: 2, applyMs: 1, error: 'bad regex' }) : applyAll(m),
     );
-    for (const w of [a, b]) await config.start(w.link, { certificate: { certPem: '', keyPem: '' }, httpPort: 0, httpsPort: 0 });
+    for (const w of [a, b]) await config.start(w.link, START);
     expect(await config.apply({ generation: 2 })).toMatchObject({ ok: false, generation: 2, error: 'worker 2: bad regex' });
     expect(a.seen.map((m) => [m.type, m.table.generation])).toEqual([['start', 1], ['apply', 2], ['apply', 1]]);
     expect([a.link.serving, b.link.serving, config.generation]).toEqual([1, 1, 1]);
+  });
+
+  it('forgets a start-up table the workers reject, so the API is asked for a fresh one', async () => {
+    const config = newConfig({ generation: 41 });
+    const refuse = (m: any) => (m.type === 'start' ? Promise.resolve({ result: { ok: false, generation: 41, applyMs: 1, error: 'stricter now' }, httpPort: 1, httpsPort: 2 }) : applyAll(m));
+    const a = fakeWorker(1, refuse);
+    const b = fakeWorker(2, refuse);
+    for (const w of [a, b]) await config.start(w.link, START);
+    expect(config.generation).toBeNull();
+    expect(b.seen[0]).toMatchObject({ type: 'start', table: null });
+    expect(await config.apply({ generation: 42 })).toMatchObject({ ok: true, generation: 42 });
   });
 
   it('rejects a table when no worker is running', async () => {

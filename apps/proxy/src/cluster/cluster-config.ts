@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { RoutingTable } from '@portico/model';
 import type { ApplyTarget } from '../config/apply-target.js';
-import type { ApplyResult } from '../config/config-store.js';
+import { generationOf, type ApplyResult } from '../config/config-store.js';
 import type { LastGoodWriter } from '../config/last-good-file.js';
 import type { Logger } from '../observability/logger.js';
 import type { StartReply } from './messages.js';
@@ -50,11 +50,22 @@ export class ClusterConfig implements ApplyTarget {
       if (reply === GONE) return GONE;
       link.serving = reply.result?.ok ? reply.result.generation : null;
       link.started = true;
-      if (reply.result && !reply.result.ok) this.deps.logger.error({ worker: link.id, error: reply.result.error }, 'a starting worker rejected the table the others serve');
+      if (reply.result && !reply.result.ok) this.startRejected(link, reply.result.error);
       this.members.add(link);
       void link.exited.then(() => this.members.delete(link));
       return reply;
     });
+  }
+
+  /**
+   * A worker refused the table it was started with (last-good.json from an older version, say). Unless others serve
+   * it, nobody does: the cluster then has no table, so the subscription asks the API for a fresh one.
+   */
+  private startRejected(link: WorkerLink, error: string): void {
+    const generation = this.generation;
+    const servedByOthers = [...this.members].some((m) => m.serving === generation);
+    this.deps.logger.error({ worker: link.id, generation, error, servedByOthers }, 'a starting worker rejected the current table');
+    if (!servedByOthers) this.current = null;
   }
 
   /** `/readyz` of the cluster: ready when every worker (starting ones included) serves the current generation. */
@@ -119,7 +130,3 @@ export class ClusterConfig implements ApplyTarget {
   }
 }
 
-function generationOf(candidate: unknown): number | null {
-  const g = (candidate as { generation?: unknown } | null)?.generation;
-  return typeof g === 'number' && Number.isInteger(g) && g >= 0 ? g : null;
-}

@@ -74,7 +74,8 @@ export class ConfigStore implements ApplyTarget {
   }
 }
 
-function generationOf(candidate: unknown): number | null {
+/** The generation a candidate table claims, if it carries a usable one (to name it in a rejection). */
+export function generationOf(candidate: unknown): number | null {
   const g = (candidate as { generation?: unknown } | null)?.generation;
   return typeof g === 'number' && Number.isInteger(g) && g >= 0 ? g : null;
 }
