@@ -7,6 +7,7 @@ import { request, requestJson } from './support/client.js';
 import { FakeApi } from './support/fake-api.js';
 import { isRunning, ProxyProcess } from './support/proxy-process.js';
 import { cluster, endpoint, route, table, vhost } from './support/tables.js';
+import { httpOverSocket, tlsConnect } from './support/tls-client.js';
 import { startUpstream, type TestUpstream } from './support/upstream.js';
 import { waitFor } from './support/wait.js';
 
@@ -90,8 +91,26 @@ describe('--workers 2', () => {
     const statuses = await untilServedBy(p, pids, '/v3');
     expect(new Set(statuses)).toEqual(new Set([200]));
 
+    // The TLS port too: both workers terminate, with the one fallback certificate the primary made.
+    const fingerprints = new Set<string>();
+    let tlsRequests = 0;
+    const tlsServedBy = () => new Set(p.lines.filter((l) => l.log === 'access' && l.path === '/v3/tls').map((l) => l.pid));
+    await waitFor(async () => {
+      const socket = await tlsConnect(p.httpsPort, undefined, '');
+      try {
+        fingerprints.add(socket.getPeerCertificate().fingerprint256);
+        expect(await httpOverSocket(socket, 'tls.example', '/v3/tls')).toMatchObject({ status: 200 });
+        tlsRequests += 1;
+      } finally {
+        socket.destroy();
+      }
+      return pids.every((pid) => tlsServedBy().has(pid));
+    }, 10_000, 'TLS requests served by both workers');
+    expect(fingerprints.size).toBe(1);
+    const served = statuses.length + tlsRequests;
+
     // Counters are the sum over the workers; the generation gauge is the lowest any worker serves.
-    await waitFor(async () => (await metricsText(p)).includes(`portico_requests_total{host="*",route="r-v3",status="200"} ${statuses.length}`), 5_000, 'the summed request counter');
+    await waitFor(async () => (await metricsText(p)).includes(`portico_requests_total{host="*",route="r-v3",status="200"} ${served}`), 5_000, 'the summed request counter');
     const text = await metricsText(p);
     expect(text).toContain('portico_config_generation 3');
     expect(text).toContain('portico_workers 2');
@@ -101,7 +120,7 @@ describe('--workers 2', () => {
     // One report for the pod (posted every 5 s), with the requests of both workers.
     const reported = () =>
       (api.trafficReports.at(-1)?.slots ?? []).flatMap((s: any) => s.series).filter((s: any) => s.route === 'r-v3').reduce((n: number, s: any) => n + s.requests, 0);
-    await waitFor(() => reported() === statuses.length, 12_000, 'a traffic report with every request');
+    await waitFor(() => reported() === served, 12_000, 'a traffic report with every request');
     expect(new Set(api.trafficReports.map((r) => r.proxyId))).toEqual(new Set(['pod-1']));
   }, 40_000);
 
