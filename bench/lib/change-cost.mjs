@@ -27,7 +27,7 @@ export async function measureChangeCost({ dir, up, certs, proxyCpu }) {
     join(ROOT, 'apps/proxy/dist/main.js'),
     '--api-url', api.url, '--proxy-token', TOKEN, '--proxy-id', 'cost',
     '--http-port', String(httpPort), '--https-port', String(tlsPort), '--proxy-admin-port', String(adminPort),
-    '--bind', '127.0.0.1', '--state-dir', join(dir, 'state'),
+    '--bind', '127.0.0.1', '--state-dir', join(dir, 'state'), '--workers', '1',
   ], { cpu: proxyCpu, logFile: '/dev/null', env: { PORTICO_LOG_LEVEL: 'warn' } });
   const rows = [];
   try {

@@ -96,6 +96,8 @@ export async function startPortico({ dir, name, source, ports, certs, apiCpu, pr
     '--state-dir', join(dir, `${name}-state`),
     '--default-cert', certs.certFile,
     '--default-key', certs.keyFile,
+    // One process on its one core, as the issue places it; CPU and RSS are read from this one PID.
+    '--workers', '1',
   ];
   // The access log is on (info) as in production; it goes to /dev/null like nginx's and HAProxy's.
   const proxy = start(`${name}-proxy`, process.execPath, proxyArgs, { cpu: proxyCpu, logFile: '/dev/null', cwd: dir, env: { PORTICO_PROXY_TOKEN: TOKENS.proxy } });
