@@ -2,7 +2,7 @@
 // process, fed by a minimal API side of the delivery protocol so nothing else is timed).
 import http from 'node:http';
 import { join } from 'node:path';
-import { benchObjects, ROOT } from './portico.mjs';
+import { benchObjects, ONE_WORKER, ROOT } from './portico.mjs';
 import { start, stop, waitFor } from './procs.mjs';
 import { freePorts } from './setup.mjs';
 import { median } from './stats.mjs';
@@ -27,8 +27,8 @@ export async function measureChangeCost({ dir, up, certs, proxyCpu }) {
     join(ROOT, 'apps/proxy/dist/main.js'),
     '--api-url', api.url, '--proxy-token', TOKEN, '--proxy-id', 'cost',
     '--http-port', String(httpPort), '--https-port', String(tlsPort), '--proxy-admin-port', String(adminPort),
-    '--bind', '127.0.0.1', '--state-dir', join(dir, 'state'), '--workers', '1',
-  ], { cpu: proxyCpu, logFile: '/dev/null', env: { PORTICO_LOG_LEVEL: 'warn' } });
+    '--bind', '127.0.0.1', '--state-dir', join(dir, 'state'),
+  ], { cpu: proxyCpu, logFile: '/dev/null', env: { PORTICO_LOG_LEVEL: 'warn', ...ONE_WORKER } });
   const rows = [];
   try {
     await waitFor('cost proxy subscribed', () => { if (!api.stream) throw new Error('no stream yet'); }, 30_000);
