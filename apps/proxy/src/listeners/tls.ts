@@ -17,7 +17,7 @@ import { clientPolicy, type ClientPolicy } from '../tls/client-auth-policy.js';
 import { ClientAuthServers } from '../tls/client-auth-servers.js';
 import { checkClientCertificate, handshakeRejectionReason, stampClientCertSubject } from '../tls/client-verification.js';
 import { DEFAULT_MAX_CLIENT_HELLO_BYTES } from '../tls/client-hello.js';
-import { readClientHello } from '../tls/read-client-hello.js';
+import { readClientHello, type ReadClientHelloOptions } from '../tls/read-client-hello.js';
 import type { PemPair } from '../tls/default-certificate.js';
 import type { BuiltContext } from '../tls/secure-contexts.js';
 import { createTerminatingServer, replaceDefaultCertificate, type SniCallback } from '../tls/terminating-server.js';
@@ -84,7 +84,10 @@ export class TlsListener {
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
 
+  private readonly helloOptions: ReadClientHelloOptions;
+
   constructor(private readonly deps: TlsListenerDeps) {
+    this.helloOptions = { timeoutMs: deps.clientHelloTimeoutMs, maxBytes: DEFAULT_MAX_CLIENT_HELLO_BYTES };
     // allowHalfOpen: a passthrough relay must pass a client's FIN on rather than answer it with its own.
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
     this.fallbackCertificate = { ...deps.defaultCertificate, context: deps.defaultContext };
@@ -159,8 +162,14 @@ export class TlsListener {
 
   private track(socket: net.Socket): void {
     this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+    socket.on('close', this.untrack);
   }
+
+  /** A 'close' listener shared by every tracked socket (it runs once per socket; no wrapper or closure each). */
+  private readonly untrack = ((sockets: Set<net.Socket>) =>
+    function untrack(this: net.Socket): void {
+      sockets.delete(this);
+    })(this.sockets);
 
   private accept(socket: net.Socket): void {
     socket.on('error', ignoreError);
@@ -171,7 +180,7 @@ export class TlsListener {
       return;
     }
     this.track(socket);
-    readClientHello(socket, { timeoutMs: this.deps.clientHelloTimeoutMs, maxBytes: DEFAULT_MAX_CLIENT_HELLO_BYTES }).then(
+    readClientHello(socket, this.helloOptions).then(
       (result) => {
         if ('error' in result) return this.reject(socket, result.error);
         if (!socket.destroyed) this.route(socket, result.hello.serverName, result.buffered);

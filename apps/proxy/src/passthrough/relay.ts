@@ -36,6 +36,23 @@ function onLingerTimeout(this: net.Socket): void {
   this.destroy();
 }
 
+/** Bound on the per-host counter cache (hosts of the table and allow-list entries; far fewer in practice). */
+const MAX_CACHED_HOSTS = 100_000;
+
+/**
+ * Upstream sockets read into one buffer shared by all of them: a read is copied out (to its own size) before the
+ * next one can happen, one thread running both, so an idle connection holds no read buffer of its own.
+ */
+const READ_BUFFER_BYTES = 64 * 1024;
+const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+const currentReadBuffer = (): Buffer => readBuffer;
+
+interface HostCounters {
+  readonly connections: { inc(value?: number): void };
+  readonly clientToUpstream: { inc(value?: number): void };
+  readonly upstreamToClient: { inc(value?: number): void };
+}
+
 /**
  * Relays a TLS connection as raw TCP: for a passthrough host to an endpoint of the host's cluster, for global
  * passthrough to `<SNI>:<upstreamPort>`. The proxy never sees the plaintext and the client sees the backend's own
@@ -51,6 +68,26 @@ export class PassthroughRelay {
     /** Bound on connecting to the backend; after that the relay has no timeout (TLS sessions may idle for long). */
     private readonly connectTimeoutMs: number,
   ) {}
+
+  /**
+   * The passthrough counters of each host label, resolved once (prom-client's label handling is per call otherwise).
+   * Hosts come from the table and the allow-list; the cache is dropped whenever it grows past any plausible table.
+   */
+  private readonly counters = new Map<string, HostCounters>();
+
+  private labelsFor(host: string): HostCounters {
+    let counters = this.counters.get(host);
+    if (!counters) {
+      if (this.counters.size >= MAX_CACHED_HOSTS) this.counters.clear();
+      counters = {
+        connections: this.metrics.passthroughConnections.labels({ host }),
+        clientToUpstream: this.metrics.passthroughBytes.labels({ host, direction: 'client_to_upstream' }),
+        upstreamToClient: this.metrics.passthroughBytes.labels({ host, direction: 'upstream_to_client' }),
+      };
+      this.counters.set(host, counters);
+    }
+    return counters;
+  }
 
   /** Connections being relayed now. */
   get size(): number {
@@ -85,16 +122,38 @@ export class PassthroughRelay {
 
   private pipe(client: net.Socket, buffered: Buffer, target: RelayTarget, onClosed: (() => void) | undefined): void {
     const { host, cluster: clusterId } = target;
-    this.metrics.passthroughConnections.inc({ host });
-    const upstream = net.connect({ host: target.address, port: target.port, noDelay: true, allowHalfOpen: true });
+    const labels = this.labelsFor(host);
+    labels.connections.inc();
+    // Upstream reads skip the Readable stream (no push, no 'data' event, no pipe): `onread` hands each read to
+    // `fromUpstream`, which writes it to the client at once; returning false stops reading until the client drains.
+    // Client reads stay on 'data' (an accepted socket has no onread), relayed by hand. Each direction is paused
+    // while its destination holds more than its high-water mark and resumed on 'drain': the backpressure of pipe(),
+    // with fewer listeners and less work per chunk (a bare relay measured ~7% less CPU per connection than with pipe()).
+    // The read is in the buffer shared by every upstream socket: what goes to the client is a copy (as small as the
+    // read), since another socket's next read overwrites the shared buffer while this write may still be queued.
+    // Nothing is written to a destroyed socket: that would only build an error (with its stack) for nobody.
+    const fromUpstream = (nread: number, buf: Buffer): boolean =>
+      !client.destroyed && client.write(Buffer.from(buf.subarray(0, nread)));
+    const upstream = net.connect({
+      host: target.address,
+      port: target.port,
+      noDelay: true,
+      allowHalfOpen: true,
+      onread: { buffer: currentReadBuffer, callback: fromUpstream },
+    });
     const relayed: Relayed = { client, upstream };
     this.live.add(relayed);
     let connected = false;
     let closed = 0;
+    let connectTimer: NodeJS.Timeout | undefined = setTimeout(() => {
+      connectTimer = undefined;
+      this.metrics.upstreamError(clusterId, 'timeout');
+      upstream.destroy();
+    }, this.connectTimeoutMs);
     const closeOther = (other: net.Socket, hadError: boolean): void => {
       if (hadError) return void other.destroy();
       if (other.destroyed) return;
-      // A clean close: the pipe has usually ended `other` already; let it flush what it still holds, within a bound.
+      // A clean close: the relay has usually ended `other` already; let it flush what it still holds, within a bound.
       // end() again would only build (with a stack trace) an error nobody reads: 4% of the passthrough profile.
       if (!other.writableEnded) other.end();
       other.setTimeout(LINGER_MS, onLingerTimeout);
@@ -104,17 +163,13 @@ export class PassthroughRelay {
       if (++closed < 2) return;
       this.live.delete(relayed);
       onClosed?.();
-      this.metrics.passthroughBytes.inc({ host, direction: 'client_to_upstream' }, upstream.bytesWritten);
-      this.metrics.passthroughBytes.inc({ host, direction: 'upstream_to_client' }, client.bytesWritten);
+      labels.clientToUpstream.inc(upstream.bytesWritten);
+      labels.upstreamToClient.inc(client.bytesWritten);
     };
-    upstream.setTimeout(this.connectTimeoutMs, () => {
-      if (connected) return; // the linger timeout, handled by onLingerTimeout
-      this.metrics.upstreamError(clusterId, 'timeout');
-      upstream.destroy();
-    });
     upstream.once('connect', () => {
       connected = true;
-      upstream.setTimeout(0);
+      clearTimeout(connectTimer);
+      connectTimer = undefined;
     });
     upstream.on('error', (err: NodeJS.ErrnoException) => {
       if (!connected) this.metrics.upstreamError(clusterId, upstreamFailureReason(err));
@@ -126,14 +181,21 @@ export class PassthroughRelay {
       onClose();
     });
     upstream.once('close', (hadError: boolean) => {
+      if (connectTimer) clearTimeout(connectTimer);
       closeOther(client, hadError || !upstream.readableEnded || !connected);
       onClose();
     });
-    // The ClientHello goes first; the socket queues it until connected. Then both directions are piped with
-    // backpressure, and a FIN is passed on (both sockets allow half-open) so TCP-level half-close survives the relay.
+    // A FIN is passed on (both sockets allow half-open), so TCP-level half-close survives the relay.
+    client.on('end', () => upstream.end());
+    upstream.on('end', () => client.end());
+    client.on('data', (chunk: Buffer) => {
+      if (!upstream.destroyed && !upstream.write(chunk)) client.pause();
+    });
+    upstream.on('drain', () => client.resume());
+    client.on('drain', () => upstream.resume());
+    // The ClientHello goes first; the socket queues it until connected.
     upstream.write(buffered);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    client.resume();
   }
 
   /** Cuts every relayed connection (shutdown, after requests have drained). */

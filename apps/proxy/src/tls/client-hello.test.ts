@@ -559,6 +559,36 @@ describe('readClientHello', () => {
     }
   });
 
+  it('times out each of several staggered reads after its own timeout, while others complete in between', async () => {
+    const srv = await readerServer({ timeoutMs: 300 });
+    const clients: net.Socket[] = [];
+    try {
+      const pending: Array<Promise<{ result: ReadClientHelloResult; ms: number }>> = [];
+      for (let i = 0; i < 3; i++) {
+        const half = await connect(srv.port);
+        clients.push(half);
+        half.write(nodeSni.subarray(0, 10));
+        pending.push(srv.next());
+        // A complete ClientHello between two stalled ones settles at once and leaves their deadlines alone.
+        const whole = await connect(srv.port);
+        clients.push(whole);
+        whole.write(nodeSni);
+        const done = await srv.next();
+        expect('hello' in done.result).toBe(true);
+        expect(done.ms).toBeLessThan(250);
+        await sleep(100);
+      }
+      for (const { result, ms } of await Promise.all(pending)) {
+        expect(result).toEqual({ error: 'ClientHello timeout' });
+        expect(ms).toBeGreaterThanOrEqual(290);
+        expect(ms).toBeLessThan(1500);
+      }
+    } finally {
+      for (const c of clients) c.destroy();
+      await srv.close();
+    }
+  });
+
   it('fails fast on garbage, long before the timeout', async () => {
     const srv = await readerServer({ timeoutMs: 10_000 });
     const client = await connect(srv.port);
