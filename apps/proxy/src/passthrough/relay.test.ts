@@ -216,6 +216,35 @@ describe('PassthroughRelay', () => {
     expect(sha(got.subarray(HELLO.length))).toBe(sha(payload));
   });
 
+  it('keeps concurrent relays\' bytes apart (upstream reads share one buffer)', async () => {
+    const size = 4 * 1024 * 1024;
+    const be = await backend((s) => {
+      let seen = '';
+      s.on('data', (c: Buffer) => {
+        seen += c.toString('latin1');
+        const m = /\|(\d+);/.exec(seen);
+        if (m && !s.writableEnded) s.end(pattern(size, Number(m[1])));
+      });
+    });
+    const f = await front(be.port);
+    const clients = await Promise.all(Array.from({ length: 6 }, () => connect(f.port)));
+    const received = clients.map((c, i) => {
+      const all = readAll(c);
+      c.write(`${i};`);
+      // Some readers stall for a while, so writes to them queue while the others' reads go on.
+      if (i % 2) {
+        c.pause();
+        setTimeout(() => c.resume(), 200);
+      }
+      return all;
+    });
+    const got = await Promise.all(received);
+    got.forEach((b, i) => {
+      expect(b.length).toBe(size);
+      expect(sha(b)).toBe(sha(pattern(size, i)));
+    });
+  });
+
   it('closes the client and counts a refused connection when the backend is down', async () => {
     const server = net.createServer();
     const port = await listen(server);

@@ -45,7 +45,6 @@ const MAX_CACHED_HOSTS = 100_000;
  */
 const READ_BUFFER_BYTES = 64 * 1024;
 const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-const currentReadBuffer = (): Buffer => readBuffer;
 
 interface HostCounters {
   readonly connections: { inc(value?: number): void };
@@ -139,7 +138,7 @@ export class PassthroughRelay {
       port: target.port,
       noDelay: true,
       allowHalfOpen: true,
-      onread: { buffer: currentReadBuffer, callback: fromUpstream },
+      onread: { buffer: readBuffer, callback: fromUpstream },
     });
     const relayed: Relayed = { client, upstream };
     this.live.add(relayed);
