@@ -3,6 +3,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { startCluster } from './cluster/primary.js';
 import { isProxyWorker, runWorker } from './cluster/worker.js';
+import { defaultWorkerCount, MAX_WORKERS } from './cluster/worker-count.js';
 import { createLogger } from './observability/logger.js';
 import { startProxy } from './index.js';
 import { DEFAULT_STATE_DIR } from './options.js';
@@ -25,7 +26,7 @@ const FLAGS = {
   'drain-timeout-ms': { env: 'PORTICO_DRAIN_TIMEOUT_MS', default: '10000' },
   // Worker processes serving traffic; 1 runs everything in one process. The default is the CPUs this process may
   // use (its affinity, e.g. `taskset`).
-  workers: { env: 'PORTICO_WORKERS', default: String(os.availableParallelism()) },
+  workers: { env: 'PORTICO_WORKERS', default: String(defaultWorkerCount(os.availableParallelism())) },
 } as const;
 type Flag = keyof typeof FLAGS;
 
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   let workers: number;
   try {
     flags = readFlags(process.argv.slice(2));
-    workers = toInt('workers', flags.workers, 1, 64);
+    workers = toInt('workers', flags.workers, 1, MAX_WORKERS);
     options = {
       apiUrl: flags['api-url'],
       proxyToken: flags['proxy-token'],
