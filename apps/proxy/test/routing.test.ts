@@ -164,12 +164,47 @@ describe('upstream failures', () => {
     expect(res.body).toMatch(/refused/);
   });
 
-  it('answers 502 when the upstream resets the connection before answering', async () => {
-    const resetter = net.createServer((socket) => socket.once('data', () => socket.resetAndDestroy()));
-    extraServers.push(resetter);
-    await new Promise<void>((r) => resetter.listen(0, '127.0.0.1', r));
-    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint((resetter.address() as net.AddressInfo).port)]) });
+  /** A TCP upstream that reads each request head, records it, and answers with `reply(socket)`. */
+  async function rawUpstream(reply: (socket: net.Socket) => void): Promise<{ port: number; requests: string[] }> {
+    const requests: string[] = [];
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', (chunk: Buffer) => {
+        requests.push(chunk.toString('latin1').split('\r\n')[0]!);
+        reply(socket);
+      });
+    });
+    extraServers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { port: (server.address() as net.AddressInfo).port, requests };
+  }
+
+  it('answers 502 when the upstream resets the connection before answering: a GET is tried twice, a POST once', async () => {
+    // Retrying an idempotent bodiless request on a connection that broke before any response, fresh or reused, is
+    // what nginx's default proxy_next_upstream does; a request with a body is never sent twice.
+    const resetter = await rawUpstream((socket) => socket.resetAndDestroy());
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(resetter.port)]) });
+    expect((await request(p.httpPort, '/get')).status).toBe(502);
+    expect(resetter.requests).toEqual(['GET /get HTTP/1.1', 'GET /get HTTP/1.1']);
+    expect((await request(p.httpPort, '/post', { method: 'POST', body: 'x' })).status).toBe(502);
+    expect(resetter.requests.slice(2)).toEqual(['POST /post HTTP/1.1']);
+  });
+
+  it('keeps waiting for the final answer after a 1xx, within the upstream timeout: 504, not a hang', async () => {
+    const hinting = await rawUpstream((socket) => socket.write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n'));
+    const p = await proxyWith({ upstreamTimeoutMs: 300, initialTable: catchAll(1, 'c', [endpoint(hinting.port)]) });
+    const started = Date.now();
+    const res = await request(p.httpPort, '/');
+    expect(res.status).toBe(504);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('answers 502 to an unsolicited 100 Continue, without sending the request again', async () => {
+    // undici refuses a 100 the proxy never asked for (it never forwards Expect); node:http used to skip it.
+    const continuing = await rawUpstream((socket) => socket.end('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(continuing.port)]) });
     expect((await request(p.httpPort, '/')).status).toBe(502);
+    expect(continuing.requests).toHaveLength(1);
   });
 
   it('answers 504 when the upstream does not send headers in time', async () => {

@@ -1,3 +1,5 @@
+import http2 from 'node:http2';
+import net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster, RoutingTable, UpstreamTls } from '@portico/model';
@@ -164,6 +166,50 @@ describe('HTTPS upstreams', () => {
     const res = await requestJson(p.httpPort, '/', { headers: { host: 'app.example.com' } });
     expect(res.status).toBe(200);
     expect(res.json.servername).toBeNull();
+  });
+
+  it('speaks HTTP/1.1 to an upstream that would accept HTTP/2 too (its responses are held to llhttp\'s rules)', async () => {
+    const both = http2.createSecureServer({ cert: backendCert.certPem, key: backendCert.keyPem, allowHTTP1: true }, (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ httpVersion: req.httpVersion }));
+    });
+    await new Promise<void>((resolve) => both.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => both.close(() => resolve())));
+    const p = await startProxy(tlsTable(1, (both.address() as net.AddressInfo).port, verified(serverCa.certPem)));
+    const res = await requestJson(p.httpPort, '/');
+    expect(res.status).toBe(200);
+    expect(res.json.httpVersion).toBe('1.1');
+  });
+
+  it('never sends a request whose client already got its 504 while the upstream connection was being made', async () => {
+    const seen: string[] = [];
+    const slow = await startTlsUpstream('slow-to-connect', { cert: backendCert.certPem, key: backendCert.keyPem });
+    slow.server.prependListener('request', (req) => seen.push(`${req.method} ${req.url}`));
+    cleanups.push(() => slow.close());
+    // A relay that holds each connection for 800 ms before joining it to the upstream: the TLS handshake, and so the
+    // request, cannot start before then.
+    const relay = net.createServer((client) => {
+      client.pause();
+      client.on('error', () => undefined);
+      setTimeout(() => {
+        const upstreamSocket = net.connect(slow.port, '127.0.0.1');
+        upstreamSocket.on('error', () => client.destroy());
+        client.pipe(upstreamSocket).pipe(client);
+        client.resume();
+      }, 800);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => relay.close(() => resolve())));
+    const p = await startProxy(tlsTable(1, (relay.address() as net.AddressInfo).port, verified(serverCa.certPem)), { upstreamTimeoutMs: 300 });
+    const res = await request(p.httpPort, '/pay', { method: 'POST', body: 'once' });
+    expect(res.status).toBe(504);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(seen).toEqual([]);
+    // The endpoint still works for requests that do not time out.
+    await p.close();
+    const patient = await startProxy(tlsTable(2, (relay.address() as net.AddressInfo).port, verified(serverCa.certPem)), { upstreamTimeoutMs: 5_000 });
+    expect((await request(patient.httpPort, '/pay', { method: 'POST', body: 'once' })).status).toBe(200);
+    expect(seen).toEqual(['POST /pay']);
   });
 
   it('tunnels WebSocket upgrades to the upstream over TLS, verified the same way', async () => {

@@ -52,6 +52,45 @@ export function stripHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders
   return out;
 }
 
+/**
+ * The headers node:http keeps only the first of when a message repeats them (`matchKnownFields` in Node's
+ * lib/_http_incoming.js): a second Content-Type or Location is dropped rather than relayed for the client to choose.
+ */
+const FIRST_VALUE_ONLY = new Set([
+  'content-type',
+  'content-length',
+  'user-agent',
+  'referer',
+  'host',
+  'authorization',
+  'proxy-authorization',
+  'if-modified-since',
+  'if-unmodified-since',
+  'from',
+  'location',
+  'max-forwards',
+  'retry-after',
+  'etag',
+  'last-modified',
+  'server',
+  'age',
+  'expires',
+]);
+
+/**
+ * An HTTP/1.1 upstream response's headers as relayed: end-to-end only, and a repeated single-value header reduced to
+ * its first value, as node:http reads it. undici hands every repetition over as an array; other repeated headers
+ * (Set-Cookie, Vary...) stay separate lines, which means the same as one comma-joined line.
+ */
+export function relayedResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out = stripHopByHop(headers);
+  for (const name in out) {
+    const value = out[name];
+    if (Array.isArray(value) && FIRST_VALUE_ONLY.has(name)) out[name] = value[0];
+  }
+  return out;
+}
+
 export interface ForwardingFacts {
   clientIp: string;
   /** The local port the client connected to. */

@@ -11,7 +11,7 @@ import {
 } from '../upstream/upstream-errors.js';
 import { laxResponseFraming } from '../upstream/response-strictness.js';
 import type { H2Endpoint, Http1Endpoint } from '../upstream/upstream-registry.js';
-import { clientIpOf, requestHost, stripHopByHop, upstreamRequestHeaders, type ForwardingFacts } from './forwarded-headers.js';
+import { clientIpOf, relayedResponseHeaders, requestHost, stripHopByHop, upstreamRequestHeaders, type ForwardingFacts } from './forwarded-headers.js';
 import { endsStream, h2RequestHeaders, relayTrailers, respondWithoutBody, wasRefused } from './h2-forward.js';
 import { HTTP_POLICY_ROUTE, isMisdirected, plainHttpVerdict, serverNameOf } from './http-policy.js';
 import { NO_CONFIG_MESSAGE, NO_ENDPOINTS_MESSAGE, type ProxyContext } from './proxy-context.js';
@@ -25,6 +25,8 @@ const CLIENT_GONE = Object.assign(new Error('the proxy abandoned the upstream re
  * upstream closed (UND_ERR_SOCKET "other side closed"), or reset.
  */
 const BROKEN_CONNECTION = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+/** undici's SocketError message for a response it refuses on a live connection (lib/dispatcher/client-h1.js). */
+const UNDICI_BAD_RESPONSE = 'bad response';
 
 /**
  * A client request: HTTP/1.1 (plain listener, or TLS with ALPN http/1.1) or HTTP/2's compatibility API (TLS with
@@ -114,24 +116,20 @@ class Exchange implements Dispatcher.DispatchHandler {
     delete headers.expect;
     this.dispatch = null;
     this.dispatching = true;
-    try {
-      const { dispatcher, servername } = endpoint.pool;
-      const body = this.retried || hasNoBody(req) ? null : req;
-      const options: UndiciDispatchOptions = { method: req.method ?? 'GET', path: this.upstreamPath, headers: headers as Record<string, string>, body, servername };
-      dispatcher.dispatch(options, this);
-    } catch (err) {
-      // Headers undici refuses to send: nothing reached the upstream.
-      this.dispatching = false;
-      this.release();
-      this.answerFailure(err as NodeJS.ErrnoException);
-    }
+    const { dispatcher, servername } = endpoint.pool;
+    const body = this.retried || hasNoBody(req) ? null : req;
+    const options: UndiciDispatchOptions = { method: req.method ?? 'GET', path: this.upstreamPath, headers: headers as Record<string, string>, body, servername };
+    // undici reports even invalid options through onResponseError, never by throwing.
+    dispatcher.dispatch(options, this);
   }
 
   // undici's dispatch handler (HTTP/1.1 upstreams). A retry dispatches the same handler again, after undici has
   // reported the end of the previous attempt, so callbacks never interleave between attempts.
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.dispatch = controller;
-    if (this.clientGone) controller.abort(CLIENT_GONE);
+    // Called once a connection is ready, which may be after the client left or got its 504: the request must not
+    // reach the upstream then (it may not be idempotent).
+    if (this.clientGone || this.timedOut) controller.abort(CLIENT_GONE);
   }
 
   onRequestSent(): void {
@@ -140,12 +138,13 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: http.IncomingHttpHeaders): void {
+    // 1xx (102, 103): not relayed, and the wait for the final answer stays bounded by the timer.
+    if (status < 200) return;
     clearTimeout(this.timer);
-    if (status < 200) return; // 1xx: the listener answers the client's own Expect; nothing else is relayed
+    if (this.clientGone || this.timedOut) return controller.abort(CLIENT_GONE);
     const lax = laxResponseFraming(headers);
     if (lax !== null) return controller.abort(Object.assign(new Error(`upstream response refused: ${lax}`), { code: 'HPE_LAX_FRAMING' }));
-    writeHead(this.res, status, stripHopByHop(headers));
-    if (this.res.writableEnded) controller.abort(CLIENT_GONE);
+    writeHead(this.res, status, relayedResponseHeaders(headers));
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -204,12 +203,14 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   /**
    * A bodiless idempotent request is sent once more rather than failed when the upstream connection broke before any
-   * response: over HTTP/1.1, typically a pooled connection the upstream closed just as it was reused (what nginx's
-   * default `proxy_next_upstream error` retries too); over HTTP/2, a stream the upstream refused (REFUSED_STREAM, or
-   * above the last stream its GOAWAY accepted), which provably never reached the application.
+   * response. Over HTTP/1.1 that is any such break, on a pooled connection the upstream closed just as it was reused
+   * or on a fresh one (undici does not say which), as nginx's default `proxy_next_upstream error` does for idempotent
+   * requests; a response undici refuses (an unsolicited 100 Continue) is not a break and is not retried. Over HTTP/2,
+   * only a stream the upstream refused (REFUSED_STREAM, or above the last stream its GOAWAY accepted), which provably
+   * never reached the application.
    */
   private shouldRetryHttp1(err: NodeJS.ErrnoException): boolean {
-    return BROKEN_CONNECTION.has(err.code ?? '') && this.mayRetry();
+    return BROKEN_CONNECTION.has(err.code ?? '') && err.message !== UNDICI_BAD_RESPONSE && this.mayRetry();
   }
 
   private mayRetry(): boolean {

@@ -20,7 +20,9 @@ export interface Http1Pool {
 
 function createPool(address: string, port: number, tls: UpstreamTlsTarget | null): Http1Pool {
   const origin = `${tls ? 'https' : 'http'}://${isIP(address) === 6 ? `[${address}]` : address}:${port}`;
-  const connector = buildConnector({ ...tls?.connect, timeout: CONNECT_TIMEOUT_MS } as buildConnector.BuildOptions);
+  // HTTP/1.1 only: undici would otherwise offer h2 in ALPN and speak HTTP/2 to an upstream that accepts it, outside
+  // the llhttp rules the proxy holds responses to (gRPC clusters have their own HTTP/2 sessions).
+  const connector = buildConnector({ ...tls?.connect, timeout: CONNECT_TIMEOUT_MS, allowH2: false } as buildConnector.BuildOptions);
   // No SNI for an IP address (RFC 6066): null lets undici's connector leave it out.
   const sni = tls && isIP(tls.serverName) === 0 ? tls.serverName : null;
   const dispatcher = new Pool(origin, {
@@ -29,6 +31,7 @@ function createPool(address: string, port: number, tls: UpstreamTlsTarget | null
     // The proxy bounds waiting for headers itself (upstreamTimeoutMs, a 504); a body may take as long as it takes.
     headersTimeout: 0,
     bodyTimeout: 0,
+    allowH2: false,
     connect: tls ? (options, callback) => connector({ ...options, servername: sni ?? undefined }, callback) : connector,
   });
   return { dispatcher, servername: tls ? (sni ?? address) : undefined };
