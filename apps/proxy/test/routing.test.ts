@@ -249,6 +249,24 @@ describe('pooled upstream connections', () => {
     expect(flaky.connections()).toBe(2);
   });
 
+  it('sends the retry to an endpoint the cluster has now when the first one left the table meanwhile', async () => {
+    // The first endpoint holds the request, then drops the connection; the table moves to another endpoint meanwhile.
+    const leaving = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => setTimeout(() => socket.destroy(), 300));
+    });
+    extraServers.push(leaving);
+    await new Promise<void>((r) => leaving.listen(0, '127.0.0.1', r));
+    const staying = await upstream('staying');
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint((leaving.address() as net.AddressInfo).port)]) });
+    const pending = requestJson(p.httpPort, '/moved');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(p.applyTable(catchAll(2, 'c', [endpoint(staying.port)])).ok).toBe(true);
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(res.json.name).toBe('staying');
+  });
+
   it('does not replay a request with a body: 502 instead', async () => {
     const flaky = await flakyKeepAliveUpstream();
     const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(flaky.port)]) });

@@ -170,6 +170,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.clientGone || this.timedOut) return this.release();
     if (this.shouldRetryHttp1(err as NodeJS.ErrnoException)) {
       this.retried = true;
+      this.moveOffRetiredEndpoint();
       this.send();
       return;
     }
@@ -211,6 +212,21 @@ class Exchange implements Dispatcher.DispatchHandler {
    */
   private shouldRetryHttp1(err: NodeJS.ErrnoException): boolean {
     return BROKEN_CONNECTION.has(err.code ?? '') && err.message !== UNDICI_BAD_RESPONSE && this.mayRetry();
+  }
+
+  /**
+   * A retry whose endpoint left the table meanwhile (its pool is closing: a rolling deploy) goes to an endpoint the
+   * cluster has now, the in-flight slot moving with it; with none, it is sent where it was and fails there.
+   */
+  private moveOffRetiredEndpoint(): void {
+    const endpoint = this.endpoint as Http1Endpoint;
+    if (!endpoint.pool.dispatcher.closed || this.clusterId === null) return;
+    const cluster = this.ctx.store.current?.clusters.get(this.clusterId);
+    const next = cluster?.protocol === 'http1' ? cluster.balancer.pick(this.clientIp) : null;
+    if (!next) return;
+    endpoint.inFlight--;
+    next.inFlight++;
+    this.endpoint = next;
   }
 
   private mayRetry(): boolean {
