@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { readLines } from '../../src/config/ndjson.js';
 import { waitFor } from './wait.js';
 
 /** The built command line (`npm run build -w @portico/proxy` first). */
@@ -20,22 +21,16 @@ export class ProxyProcess {
   httpPort = 0;
   httpsPort = 0;
   adminPort = 0;
-  private pending = '';
 
   private constructor(readonly child: ChildProcess) {
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.pending += chunk;
-      let newline: number;
-      while ((newline = this.pending.indexOf('\n')) !== -1) {
-        const line = this.pending.slice(0, newline);
-        this.pending = this.pending.slice(newline + 1);
-        // Every line must be whole JSON, however many processes write to the one stdout.
-        this.lines.push(JSON.parse(line) as LogLine);
-      }
-    });
+    // Every line must be whole JSON, however many processes write to the one stdout: a cut line fails the parse.
+    const read = (async () => {
+      for await (const line of readLines(child.stdout!)) this.lines.push(JSON.parse(line) as LogLine);
+    })();
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
     // 'close': the process has exited and its output is all read (workers share the pipe, so they are gone too).
-    this.exited = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+    this.exited = Promise.all([closed, read]).then(([exit]) => exit);
   }
 
   /** Starts it and waits (bounded) for the primary's "proxy listening" line, which names the ports. */
