@@ -210,6 +210,9 @@ describe('TLS termination: certificate choice', () => {
     expect(seen.headers.host).toBe(`a.example.com:${p.httpsPort}`);
     expect(seen.headers['x-forwarded-proto']).toBe('https');
     expect(Object.keys(seen.headers).filter((h: string) => h.startsWith(':'))).toEqual([]);
+    // A HEADERS frame that ended the stream is a bodiless request upstream too: no chunked body for a GET.
+    expect(seen.headers['transfer-encoding']).toBeUndefined();
+    expect(seen.headers['content-length']).toBeUndefined();
     const posted = await h2request({ ':path': '/upload', ':method': 'POST' }, 'hello');
     expect(JSON.parse(posted.body)).toMatchObject({ method: 'POST', bodyBytes: 5 });
     // The same connection asked for a passthrough host (as HTTP/2 connection reuse would): 421, not proxied.
