@@ -49,7 +49,7 @@ export function createDataPlane({ opts, store, metrics, logger, defaultCertifica
   };
   const tlsCtx: ProxyContext = { ...ctx, proto: 'https', inFlight: 0 };
   const tunnels = new Set<Duplex>();
-  const httpServer = createHttpListener(opts.limits, { request: createRequestHandler(ctx), upgrade: createUpgradeHandler(ctx, tunnels) }, logger);
+  const { server: httpServer, http1 } = createHttpListener(opts.limits, { request: createRequestHandler(ctx), upgrade: createUpgradeHandler(ctx, tunnels) }, logger);
   const passthrough = new PassthroughRelay(metrics, logger, opts.upstreamTimeoutMs);
   const tlsListener = new TlsListener({
     store,
@@ -89,10 +89,11 @@ export function createDataPlane({ opts, store, metrics, logger, defaultCertifica
       // Upgraded tunnels and passthrough connections are not waited for: they can live for hours, so they are closed
       // once requests have drained.
       while (ctx.inFlight + tlsCtx.inFlight > 0 && Date.now() < deadline) {
-        httpServer.closeIdleConnections();
+        http1.closeIdleConnections();
+        tlsListener.closeIdleConnections();
         await delay(25);
       }
-      httpServer.closeAllConnections();
+      http1.closeAllConnections();
       for (const socket of tunnels) socket.destroy();
       tlsListener.destroyAll();
       await Promise.all([httpClosed, tlsClosed]);

@@ -11,7 +11,7 @@ import { UpstreamRegistry } from './upstream/upstream-registry.js';
 
 export type { ProxyOptions } from './options.js';
 export type { ApplyResult } from './config/config-store.js';
-export type { ListenerLimits } from './listeners/http.js';
+export type { ListenerLimits } from './listeners/limits.js';
 
 export interface ProxyHandle {
   /** The data-plane port actually bound. */

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { RoutingTable } from '@portico/model';
-import { DEFAULT_LIMITS, type ListenerLimits } from './listeners/http.js';
+import { DEFAULT_LIMITS, type ListenerLimits } from './listeners/limits.js';
 import type { Logger } from './observability/logger.js';
 
 export interface ProxyOptions {

@@ -1,4 +1,3 @@
-import type http from 'node:http';
 import type http2 from 'node:http2';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -12,6 +11,7 @@ import { globalPassthroughVerdict, claimedByHost } from '../passthrough/global-p
 import type { PassthroughRelay } from '../passthrough/relay.js';
 import { serverNameOf } from '../routing/http-policy.js';
 import type { ClientRequest, ClientResponse } from '../routing/http-proxy.js';
+import type { UpgradeRequest } from '../routing/upgrade-proxy.js';
 import { certificateFor, defaultCertificateOf } from '../tls/certificate-choice.js';
 import { clientPolicy, type ClientPolicy } from '../tls/client-auth-policy.js';
 import { ClientAuthServers } from '../tls/client-auth-servers.js';
@@ -21,7 +21,9 @@ import { readClientHello, type ReadClientHelloOptions } from '../tls/read-client
 import type { PemPair } from '../tls/default-certificate.js';
 import type { BuiltContext } from '../tls/secure-contexts.js';
 import { createTerminatingServer, replaceDefaultCertificate, type SniCallback } from '../tls/terminating-server.js';
-import { clientErrorHandler, type ListenerLimits } from './http.js';
+import { Http1Server } from '../http1/server.js';
+import { answerClientError } from './http.js';
+import type { ListenerLimits } from './limits.js';
 
 export interface TlsListenerDeps {
   store: ConfigStore;
@@ -38,7 +40,7 @@ export interface TlsListenerDeps {
   passthrough: PassthroughRelay;
   request: (req: ClientRequest, res: ClientResponse) => void;
   /** HTTP/1.1 Upgrade requests (WebSocket over TLS); HTTP/2 extended CONNECT is not supported. */
-  upgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+  upgrade: (req: UpgradeRequest, socket: Duplex, head: Buffer) => void;
 }
 
 function ignoreError(): void {
@@ -72,6 +74,8 @@ export class TlsListener {
   /** Terminates hosts that do not ask for client certificates. */
   private readonly plain: http2.Http2SecureServer;
   private readonly clientAuthServers: ClientAuthServers;
+  /** HTTP/1.1 over TLS, for every terminating server; the verified client subject is stamped on each request. */
+  private readonly http1: Http1Server;
   /** The proxy's own default certificate (option or generated). */
   private readonly fallbackCertificate: BuiltContext;
   /** The certificate the plain server's default context holds now: what a handshake without SNI gets. */
@@ -90,6 +94,17 @@ export class TlsListener {
     this.helloOptions = { timeoutMs: deps.clientHelloTimeoutMs, maxBytes: DEFAULT_MAX_CLIENT_HELLO_BYTES };
     // allowHalfOpen: a passthrough relay must pass a client's FIN on rather than answer it with its own.
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+    this.http1 = new Http1Server(deps.limits, {
+      request(req, res) {
+        stampClientCertSubject(req);
+        deps.request(req, res);
+      },
+      upgrade(req, socket, head) {
+        stampClientCertSubject(req);
+        deps.upgrade(req, socket, head);
+      },
+      clientError: (err, socket, inProgress) => answerClientError(deps.logger, err, socket, inProgress),
+    });
     this.fallbackCertificate = { ...deps.defaultCertificate, context: deps.defaultContext };
     this.plainDefault = this.fallbackCertificate;
     const chooseCertificate = (serverName: string): BuiltContext => certificateFor(deps.store.current, serverName, this.fallbackCertificate);
@@ -116,6 +131,11 @@ export class TlsListener {
     for (const session of this.sessions) session.close();
   }
 
+  /** Closes HTTP/1.1 connections with no request in progress; busy ones are closed after their response. */
+  closeIdleConnections(): void {
+    this.http1.closeIdleConnections();
+  }
+
   /** Cuts whatever is left: idle HTTP/1.1 keep-alive connections, sessions past the drain deadline, pending ClientHellos. */
   destroyAll(): void {
     for (const session of this.sessions) session.destroy();
@@ -132,8 +152,8 @@ export class TlsListener {
       certificate: this.fallbackCertificate,
       SNICallback,
       clientAuth: policy,
+      http1: (socket) => this.http1.accept(socket),
     });
-    server.on('clientError', clientErrorHandler(deps.logger));
     server.on('session', (session: http2.ServerHttp2Session) => {
       this.sessions.add(session);
       session.once('close', () => this.sessions.delete(session));
@@ -142,20 +162,15 @@ export class TlsListener {
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => this.handshakeFailed(err, socket, policy));
     if (!policy) {
       server.on('request', deps.request);
-      server.on('upgrade', deps.upgrade);
       return server;
     }
     // After Node's own listener (HTTP/1.1 parser or HTTP/2 session set up, neither reading before the next tick),
     // so a refused connection is destroyed before any request on it is read.
     server.on('secureConnection', (socket: tls.TLSSocket) => this.checkClient(socket, policy));
-    const { request, upgrade } = deps;
+    const { request } = deps;
     server.on('request', (req: ClientRequest, res: ClientResponse) => {
       stampClientCertSubject(req);
       request(req, res);
-    });
-    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-      stampClientCertSubject(req);
-      upgrade(req, socket, head);
     });
     return server;
   }

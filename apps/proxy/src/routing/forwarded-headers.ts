@@ -56,7 +56,7 @@ export function stripHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders
  * The headers node:http keeps only the first of when a message repeats them (`matchKnownFields` in Node's
  * lib/_http_incoming.js): a second Content-Type or Location is dropped rather than relayed for the client to choose.
  */
-const FIRST_VALUE_ONLY = new Set([
+export const FIRST_VALUE_ONLY = new Set([
   'content-type',
   'content-length',
   'user-agent',

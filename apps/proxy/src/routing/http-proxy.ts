@@ -14,6 +14,8 @@ import type { H2Endpoint, Http1Endpoint } from '../upstream/upstream-registry.js
 import { clientIpOf, relayedResponseHeaders, requestHost, stripHopByHop, upstreamRequestHeaders, type ForwardingFacts } from './forwarded-headers.js';
 import { endsStream, h2RequestHeaders, relayTrailers, respondWithoutBody, wasRefused } from './h2-forward.js';
 import { HTTP_POLICY_ROUTE, isMisdirected, plainHttpVerdict, serverNameOf } from './http-policy.js';
+import type { Http1Request } from '../http1/request.js';
+import type { Http1Response } from '../http1/response.js';
 import { NO_CONFIG_MESSAGE, NO_ENDPOINTS_MESSAGE, type ProxyContext } from './proxy-context.js';
 import { UNMATCHED, resolveRoute } from './resolve-route.js';
 
@@ -29,16 +31,16 @@ const BROKEN_CONNECTION = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 const UNDICI_BAD_RESPONSE = 'bad response';
 
 /**
- * A client request: HTTP/1.1 (plain listener, or TLS with ALPN http/1.1) or HTTP/2's compatibility API (TLS with
- * ALPN h2). The two share what this module uses; HTTP/2 differences (host in `:authority`, pseudo-headers) are
- * handled in forwarded-headers.
+ * A client request: HTTP/1.1 (the proxy's own server: plain listener, or TLS with ALPN http/1.1) or HTTP/2's
+ * compatibility API (TLS with ALPN h2). The two share what this module uses; HTTP/2 differences (host in
+ * `:authority`, pseudo-headers) are handled in forwarded-headers.
  */
-export type ClientRequest = http.IncomingMessage | http2.Http2ServerRequest;
-export type ClientResponse = http.ServerResponse | http2.Http2ServerResponse;
+export type ClientRequest = Http1Request | http2.Http2ServerRequest;
+export type ClientResponse = Http1Response | http2.Http2ServerResponse;
 
 /** Both response types accept `(status, headers)`; TypeScript cannot call the union of their overloads. */
 function writeHead(res: ClientResponse, status: number, headers: http.OutgoingHttpHeaders): void {
-  (res as http.ServerResponse).writeHead(status, headers);
+  (res as Http1Response).writeHead(status, headers);
 }
 type Carrier = { [EXCHANGE]?: Exchange };
 /** undici reads `servername` from dispatch options (lib/core/request.js) though its types leave it out. */
@@ -150,7 +152,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.bytes += chunk.length;
     // Both response types take (chunk) and emit 'drain'; TypeScript cannot call the union of their overloads.
-    const res = this.res as http.ServerResponse;
+    const res = this.res as Http1Response;
     if (!res.write(chunk)) {
       controller.pause();
       res.once('drain', onClientDrain);
@@ -255,7 +257,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     writeHead(this.res, status, stripHopByHop(headers));
     stream.on('data', onH2Data);
-    stream.pipe(this.res);
+    stream.pipe(this.res as NodeJS.WritableStream);
   }
 
   upstreamFailedH2(stream: http2.ClientHttp2Stream, err: NodeJS.ErrnoException): void {
@@ -353,7 +355,7 @@ function onH2Response(this: http2.ClientHttp2Stream, headers: http2.IncomingHttp
 }
 function onH2Trailers(this: http2.ClientHttp2Stream, trailers: http2.IncomingHttpHeaders): void {
   // Emitted before the stream's end, so before pipe() ends the client response that sends them.
-  relayTrailers(exchangeOf(this).res as http.ServerResponse, trailers);
+  relayTrailers(exchangeOf(this).res, trailers);
 }
 function onH2Error(this: http2.ClientHttp2Stream, err: NodeJS.ErrnoException): void {
   exchangeOf(this).upstreamFailedH2(this, err);
@@ -371,13 +373,13 @@ function onUpstreamTimeout(exchange: Exchange): void {
 function onH2Data(this: http2.ClientHttp2Stream, chunk: Buffer): void {
   exchangeOf(this).bytes += chunk.length;
 }
-function onClientDrain(this: http.ServerResponse): void {
+function onClientDrain(this: ClientResponse): void {
   exchangeOf(this).dispatch?.resume();
 }
-function onResponseClose(this: http.ServerResponse): void {
+function onResponseClose(this: ClientResponse): void {
   exchangeOf(this).finished();
 }
-function onClientRequestError(this: http.IncomingMessage): void {
+function onClientRequestError(this: ClientRequest): void {
   exchangeOf(this).clientRequestFailed();
 }
 

@@ -42,12 +42,20 @@ function flattenHeaders(headers: http.OutgoingHttpHeaders): string[] {
   return raw;
 }
 
+/** What an upgrade needs of the request that asked for it. */
+export interface UpgradeRequest {
+  readonly method?: string;
+  readonly url?: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly socket: Socket;
+}
+
 /**
  * The `upgrade` listener: routes like a plain request, opens the upstream with the Upgrade headers, relays the
  * upstream's 101 and then splices the two sockets. The tunnel belongs to neither generation: a config swap does not
  * touch it.
  */
-export function createUpgradeHandler(ctx: ProxyContext, tunnels: Set<Duplex>): (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void {
+export function createUpgradeHandler(ctx: ProxyContext, tunnels: Set<Duplex>): (req: UpgradeRequest, socket: Duplex, head: Buffer) => void {
   return function handleUpgrade(req, socket, head) {
     const started = performance.now();
     const clientIp = clientIpOf(req.socket.remoteAddress);

@@ -1,7 +1,7 @@
 import { constants } from 'node:crypto';
 import http2 from 'node:http2';
 import type tls from 'node:tls';
-import { http1ServerOptions, type ListenerLimits } from '../listeners/http.js';
+import type { ListenerLimits } from '../listeners/limits.js';
 import type { ClientPolicy } from './client-auth-policy.js';
 import type { PemPair } from './default-certificate.js';
 
@@ -16,18 +16,19 @@ export interface TerminatingServerOptions {
   SNICallback: SniCallback;
   /** Require a client certificate that chains to these CAs; the handshake fails without one. */
   clientAuth?: ClientPolicy;
+  /** Takes a connection whose client chose HTTP/1.1 (or nothing) in ALPN: the proxy's HTTP/1.1 server. */
+  http1: (socket: tls.TLSSocket) => void;
 }
 
 /**
  * A TLS-terminating HTTP/2 server that also speaks HTTP/1.1 (ALPN h2, http/1.1). It never listens: the TLS listener
- * hands it connections whose ClientHello it has already read. Request handling is wired by the caller.
+ * hands it connections whose ClientHello it has already read. HTTP/2 request handling is wired by the caller;
+ * HTTP/1.1 connections go to `options.http1`.
  */
 export function createTerminatingServer(options: TerminatingServerOptions): http2.Http2SecureServer {
   const { limits, clientAuth } = options;
   const server = http2.createSecureServer({
-    // HTTP/1.1 over TLS gets the plain listener's parser strictness and timeouts (Node applies these options
-    // to allowHTTP1 connections; @types/node does not list them).
-    ...(http1ServerOptions(limits) as object),
+    // allowHTTP1 makes Node offer http/1.1 in ALPN; the connections themselves are taken over below.
     allowHTTP1: true,
     ALPNProtocols: ['h2', 'http/1.1'],
     cert: options.certificate.certPem,
@@ -38,12 +39,24 @@ export function createTerminatingServer(options: TerminatingServerOptions): http
     settings: { maxHeaderListSize: limits.maxHeaderSize },
     ...(clientAuth ? clientAuthOptions(clientAuth) : {}),
   });
-  // Node enforces the HTTP/1.1 headers/request timeouts from a connection list it sets up on 'listening'. This
-  // server never listens (connections are handed to it), so the event is emitted here; close() stops the check.
-  server.emit('listening');
   server.setTimeout(limits.socketIdleTimeoutMs);
-  (server as unknown as { maxHeadersCount: number }).maxHeadersCount = limits.maxHeadersCount;
+  takeOverHttp1(server, options.http1);
   return server;
+}
+
+/**
+ * Node's http2 server hands a connection that did not choose h2 to node:http. Its own 'secureConnection' listener
+ * (the only one at this point) is kept for h2 and bypassed for everything else, which goes to the proxy's HTTP/1.1
+ * server: one HTTP/1.1 implementation, with the same strictness and limits, on the plain and the TLS port.
+ */
+function takeOverHttp1(server: http2.Http2SecureServer, http1: (socket: tls.TLSSocket) => void): void {
+  const [http2Listener] = server.listeners('secureConnection') as Array<(this: http2.Http2SecureServer, socket: tls.TLSSocket) => void>;
+  if (!http2Listener) throw new Error('node:http2 registered no secureConnection listener');
+  server.removeListener('secureConnection', http2Listener);
+  server.on('secureConnection', function routeByAlpn(this: http2.Http2SecureServer, socket: tls.TLSSocket) {
+    if (socket.alpnProtocol === 'h2') http2Listener.call(this, socket);
+    else http1(socket);
+  });
 }
 
 function clientAuthOptions(policy: ClientPolicy): http2.SecureServerOptions {

@@ -1,0 +1,57 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type net from 'node:net';
+import { Readable } from 'node:stream';
+import { FIRST_VALUE_ONLY } from '../routing/forwarded-headers.js';
+
+/**
+ * A request received by the HTTP/1.1 server. It is its own body stream (what undici and `pipe` read), and carries
+ * what node:http's IncomingMessage offers the proxy: method, target, version, headers joined as Node joins them.
+ */
+export class Http1Request extends Readable {
+  /** The whole message, body included, has been received. */
+  complete = false;
+  /** llhttp's reading of the version and Connection header: the client will send another request after this one. */
+  shouldKeepAlive = false;
+
+  constructor(
+    readonly socket: net.Socket,
+    readonly method: string,
+    readonly url: string,
+    readonly httpVersionMajor: number,
+    readonly httpVersionMinor: number,
+    readonly headers: IncomingHttpHeaders,
+    private readonly wantsMore: () => void,
+  ) {
+    super();
+  }
+
+  override _read(): void {
+    this.wantsMore();
+  }
+}
+
+/**
+ * Header lines as node:http's IncomingMessage presents them (lib/_http_incoming.js `_addHeaderLine`): names in lower
+ * case; a repeated header joined with ", " (Cookie with "; "), Set-Cookie as an array, and the headers Node keeps
+ * the first of keeping the first; only the first `maxPairs` lines count, as with node's `maxHeadersCount`.
+ */
+export function joinHeaderLines(raw: readonly string[], maxPairs: number): IncomingHttpHeaders {
+  const headers: Record<string, string | string[] | undefined> = {};
+  const end = Math.min(raw.length, maxPairs * 2);
+  for (let i = 0; i + 1 < end; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    if (name === 'set-cookie') {
+      const cookies = headers['set-cookie'];
+      if (Array.isArray(cookies)) cookies.push(value);
+      else headers['set-cookie'] = [value];
+    } else if (FIRST_VALUE_ONLY.has(name)) {
+      if (headers[name] === undefined) headers[name] = value;
+    } else {
+      // `typeof` rather than `!== undefined`, as Node does: a name like "constructor" must not join the prototype's.
+      const existing = headers[name];
+      headers[name] = typeof existing === 'string' ? existing + (name === 'cookie' ? '; ' : ', ') + value : value;
+    }
+  }
+  return headers as IncomingHttpHeaders;
+}
