@@ -115,7 +115,7 @@ export class Http1Connection implements ResponseChannel {
     if (!res.keepAlive) return this.close();
     const { req } = res;
     // An unread body (a local answer to a POST) is read and dropped, so the next request can be parsed.
-    if (!req.complete) req.resume();
+    if (!req.complete) req.body?.resume();
     const next = this.waiting.shift();
     if (this.queueFull && this.waiting.length < MAX_WAITING / 2) {
       this.queueFull = false;
@@ -165,10 +165,13 @@ export class Http1Connection implements ResponseChannel {
   private readonly onClose = (): void => {
     this.closing = true;
     this.host.forget(this);
-    const body = this.receiving;
+    const req = this.receiving;
     this.receiving = null;
-    // Only reported to whoever listens (the proxy aborts the upstream request), as node:http does for IncomingMessage.
-    if (body && !body.complete) body.destroy(body.listenerCount('error') > 0 ? abortedError() : undefined);
+    if (req && !req.complete) {
+      req.body?.destroy();
+      // Only reported to whoever listens (the proxy aborts the upstream request), as node:http does for IncomingMessage.
+      if (req.listenerCount('error') > 0) req.emit('error', abortedError());
+    }
     const res = this.current;
     this.current = null;
     res?.closed();
@@ -248,8 +251,8 @@ export class Http1Connection implements ResponseChannel {
   }
 
   private bodyArrived(chunk: Buffer): void {
-    const req = this.receiving;
-    if (req !== null && !req.push(chunk) && !this.bodyFull) {
+    const body = this.receiving?.body;
+    if (body && !body.push(chunk) && !this.bodyFull) {
       this.bodyFull = true;
       this.updateReading();
     }
@@ -261,7 +264,7 @@ export class Http1Connection implements ResponseChannel {
     this.receiving = null;
     if (req !== null) {
       req.complete = true;
-      req.push(null);
+      req.body?.push(null);
     }
     if (this.current === null && this.waiting.length === 0) this.idleSince = Date.now();
   }

@@ -1,17 +1,32 @@
+import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import type net from 'node:net';
 import { Readable } from 'node:stream';
 import { FIRST_VALUE_ONLY } from '../routing/forwarded-headers.js';
 
+/** A request body as a stream (what undici and `pipe` read); the connection pushes what llhttp decodes into it. */
+export class Http1Body extends Readable {
+  constructor(private readonly wantsMore: () => void) {
+    super();
+  }
+
+  override _read(): void {
+    this.wantsMore();
+  }
+}
+
 /**
- * A request received by the HTTP/1.1 server. It is its own body stream (what undici and `pipe` read), and carries
- * what node:http's IncomingMessage offers the proxy: method, target, version, headers joined as Node joins them.
+ * A request received by the HTTP/1.1 server, with what node:http's IncomingMessage offers the proxy: method, target,
+ * version, headers joined as Node joins them, and 'error' when the connection breaks off mid-upload. The body is a
+ * separate stream, made only for a message that declares one (a stream per bodiless GET costs microseconds).
  */
-export class Http1Request extends Readable {
+export class Http1Request extends EventEmitter {
   /** The whole message, body included, has been received. */
   complete = false;
   /** llhttp's reading of the version and Connection header: the client will send another request after this one. */
   shouldKeepAlive = false;
+  /** Null when the message has neither Content-Length nor Transfer-Encoding (RFC 9112 §6.3: no body). */
+  readonly body: Http1Body | null;
 
   constructor(
     readonly socket: net.Socket,
@@ -20,13 +35,11 @@ export class Http1Request extends Readable {
     readonly httpVersionMajor: number,
     readonly httpVersionMinor: number,
     readonly headers: IncomingHttpHeaders,
-    private readonly wantsMore: () => void,
+    wantsMore: () => void,
   ) {
     super();
-  }
-
-  override _read(): void {
-    this.wantsMore();
+    const declaresBody = headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined;
+    this.body = declaresBody ? new Http1Body(wantsMore) : null;
   }
 }
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import {
   classifyUpstreamError,
@@ -14,7 +15,7 @@ import type { H2Endpoint, Http1Endpoint } from '../upstream/upstream-registry.js
 import { clientIpOf, relayedResponseHeaders, requestHost, stripHopByHop, upstreamRequestHeaders, type ForwardingFacts } from './forwarded-headers.js';
 import { endsStream, h2RequestHeaders, relayTrailers, respondWithoutBody, wasRefused } from './h2-forward.js';
 import { HTTP_POLICY_ROUTE, isMisdirected, plainHttpVerdict, serverNameOf } from './http-policy.js';
-import type { Http1Request } from '../http1/request.js';
+import { Http1Request } from '../http1/request.js';
 import type { Http1Response } from '../http1/response.js';
 import { NO_CONFIG_MESSAGE, NO_ENDPOINTS_MESSAGE, type ProxyContext } from './proxy-context.js';
 import { UNMATCHED, resolveRoute } from './resolve-route.js';
@@ -119,7 +120,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.dispatch = null;
     this.dispatching = true;
     const { dispatcher, servername } = endpoint.pool;
-    const body = this.retried || hasNoBody(req) ? null : req;
+    const body = this.retried || hasNoBody(req) ? null : bodyOf(req);
     const options: UndiciDispatchOptions = { method: req.method ?? 'GET', path: this.upstreamPath, headers: headers as Record<string, string>, body, servername };
     // undici reports even invalid options through onResponseError, never by throwing.
     dispatcher.dispatch(options, this);
@@ -200,8 +201,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     stream.on('error', onH2Error);
     stream.on('close', onH2Close);
     stream.on('finish', onH2RequestSent);
-    if (this.retried) stream.end();
-    else this.req.pipe(stream);
+    if (this.retried || hasNoBody(this.req)) stream.end();
+    else bodyOf(this.req).pipe(stream);
   }
 
   /**
@@ -345,6 +346,11 @@ class Exchange implements Dispatcher.DispatchHandler {
 function hasNoBody(req: ClientRequest): boolean {
   if (req.httpVersionMajor !== 1) return (req as http2.Http2ServerRequest).stream.endAfterHeaders;
   return req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+}
+
+/** The stream a request's body is read from: HTTP/2's request is one; the HTTP/1.1 server's has one. */
+function bodyOf(req: ClientRequest): Readable {
+  return req instanceof Http1Request ? req.body! : req;
 }
 
 function exchangeOf(emitter: object): Exchange {
