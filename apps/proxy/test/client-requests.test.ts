@@ -187,21 +187,28 @@ async function compare(text: string): Promise<Verdict> {
   return { reference: { ...ref, accepted, heads: refLog.heads }, proxy: { ...proxied, forwarded, heads: upLog.heads } };
 }
 
+/** The statuses node:http answers a malformed request with. */
+const REFUSALS = new Set([400, 408, 413, 431]);
+const withoutRefusal = (statuses: number[]) => (REFUSALS.has(statuses.at(-1) ?? 0) ? statuses.slice(0, -1) : statuses);
+
 /**
- * KNOWN DIFFERENCE, reported to the lead: when a parse error ends a connection while a request node:http already
- * parsed is still unanswered (an error in a body, or in a request pipelined after one), node:http still sends that
- * request's response and its 400 when it can (its `_headerSent` check), whereas the proxy's clientError handler
- * closes at once, silently, as soon as any response is in flight (`_httpMessage != null`). Only there may the
- * proxy's client get a prefix of the reference's statuses and a closed connection; anywhere else they are the same.
+ * Statuses are node:http's, except on a connection it refuses part of (`cutShort`). There, what node:http sends
+ * before closing depends on when its own writes are flushed: a response finished within the same tick still holds
+ * the connection, so a queued answer (a 400 for a missing Host) or the refusal status may or may not go out. The
+ * proxy answers requests one at a time and closes without a refusal status while one is being answered (a status
+ * then would read as that request's answer). So there the proxy must close, send at most the answers node:http sent
+ * before its refusal, in order, and, if it sends a refusal status, the same one.
  */
 function expectStatuses(text: string, v: Verdict, cutShort: boolean): void {
   const ref = v.reference.statuses;
   const proxied = v.proxy.statuses;
-  if (cutShort && v.reference.heads.length > 0 && proxied.length < ref.length) {
-    expect({ text, statuses: proxied, closed: v.proxy.closed }).toEqual({ text, statuses: ref.slice(0, proxied.length), closed: true });
-  } else {
+  if (!cutShort) {
     expect({ text, statuses: proxied }).toEqual({ text, statuses: ref });
+    return;
   }
+  const answers = withoutRefusal(proxied);
+  expect({ text, answers, closed: v.proxy.closed }).toEqual({ text, answers: withoutRefusal(ref).slice(0, answers.length), closed: true });
+  if (answers.length < proxied.length && REFUSALS.has(ref.at(-1) ?? 0)) expect({ text, refusal: proxied.at(-1) }).toEqual({ text, refusal: ref.at(-1) });
 }
 
 /** Every item of `some` is in `all`, as many times at least (multisets). */
@@ -255,6 +262,8 @@ const CASES: [name: string, bytes: string, accepted: number, statuses?: number[]
   ['  chunk extension without a name', post(CHUNKED, '5;=v\r\nhello\r\n0\r\n\r\n'), 1],
   ['chunked body without the final CRLF', post(CHUNKED, '5\r\nhello\r\n0\r\n'), 0],
   ['  chunked body with trailers', post(CHUNKED, '5\r\nhello\r\n0\r\nX-Trailer: t\r\nX-Other: u\r\n\r\n'), 1],
+  // Trailer lines arrive from llhttp as header lines do; once they leaked into the next request's target.
+  ['  chunked body with trailers, then another request', post(CHUNKED, '0\r\nX-Trailer: t\r\n\r\n') + get('/next HTTP/1.1'), 2],
   ['chunked not the last coding', post('Transfer-Encoding: chunked, gzip\r\n', '5\r\nhello\r\n0\r\n\r\n'), 0],
   ['  chunked the last coding', post('Transfer-Encoding: gzip, chunked\r\n', '5\r\nhello\r\n0\r\n\r\n'), 1],
   ['Transfer-Encoding without chunked', post('Transfer-Encoding: gzip\r\n', 'hello'), 0],
@@ -281,6 +290,9 @@ const CASES: [name: string, bytes: string, accepted: number, statuses?: number[]
   ['  HTTP/1.0 without keep-alive', get('/ten HTTP/1.0'), 1],
   ['  HTTP/1.0 with keep-alive', `GET /ten HTTP/1.0\r\nHost: h.test\r\nConnection: keep-alive\r\n\r\n${get('/after HTTP/1.0')}`, 2],
   ['  HTTP/1.0 without Host', 'GET / HTTP/1.0\r\n\r\n', 1],
+  // llhttp takes these versions for HTTP/1.x messages; a request line saying HTTP/2.0 once took the proxy down.
+  ['  an HTTP/2.0 request line', get('/two HTTP/2.0'), 1],
+  ['  an HTTP/0.9 request line', get('/nine HTTP/0.9'), 1],
   ['HTTP/1.1 without Host', 'GET / HTTP/1.1\r\n\r\n', 0, [400]],
   ['  two Host headers (node keeps the first)', 'GET / HTTP/1.1\r\nHost: h.test\r\nHost: other.test\r\n\r\n', 1],
   ['  two pipelined requests with bodies', post('Content-Length: 1\r\n', 'a') + post(CHUNKED, '1\r\nb\r\n0\r\n\r\n'), 2],
@@ -316,10 +328,8 @@ const target = some(
   fc.constantFrom('/', '/a/b?c=d', '/a.b', '/?q', '/a;b', 'http://h.test/abs'),
   fc.constantFrom('/a b', '/a\u0001', '/\u007f', '/\u00e9', '', '/a\tb', 'HTTP://h.test', '/a\u0000'),
 );
-// NOT GENERATED YET, reported to the lead: node:http accepts `HTTP/2.0` and `HTTP/0.9` request lines, and the proxy
-// then takes the request for an HTTP/2 one (hasNoBody in routing/http-proxy.ts reads `req.stream.endAfterHeaders`)
-// and throws an uncaught TypeError, which ends the proxy's process. Add both here once that is fixed.
-const version = some(fc.constantFrom('HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0'), fc.constantFrom('HTTP/1.2', 'HTTP/3.0', 'http/1.1', 'HTTP/1.1 ', 'HTTP/1'));
+// node:http takes `HTTP/2.0` and `HTTP/0.9` request lines for HTTP/1.x messages, and so must the proxy.
+const version = some(fc.constantFrom('HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/0.9'), fc.constantFrom('HTTP/1.2', 'HTTP/3.0', 'http/1.1', 'HTTP/1.1 ', 'HTTP/1'));
 const valueChar = some(fc.constantFrom('a', 'B', '0', ' ', ',', ';', '=', '"', '/'), fc.constantFrom('\t', '\u0000', '\u0001', '\u007f', '\u00e9', '\r', '\n'), 12);
 const header = fc.oneof(
   fc.constantFrom(

@@ -2,6 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProxyHandle, ProxyOptions } from '../src/index.js';
+import { metricValue } from './support/metrics.js';
 import { startTestProxy } from './support/test-proxy.js';
 import { catchAll, endpoint, route, table, vhost, cluster } from './support/tables.js';
 import { startUpstream, type TestUpstream } from './support/upstream.js';
@@ -123,6 +124,29 @@ describe('keep-alive and pipelining', () => {
     expect(text.toLowerCase()).toContain('keep-alive: timeout=1\r\n');
     await client.closed;
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+});
+
+describe('a client that does not read its responses', () => {
+  it('stops reading its pipelined requests instead of buffering answers without bound', async () => {
+    upstream = await startUpstream('u');
+    // Nothing is routed: every request gets the proxy's own 404, the cheapest answer to pile up.
+    proxy = await startTestProxy({ initialTable: table(1, [vhost('a.test', [route('r', '/', 'Prefix', 'c')])], [cluster('c', [endpoint(upstream.port)])]) });
+    const socket = net.connect(proxy.httpPort, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.pause(); // never read
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const sent = 200_000;
+    const request = 'GET / HTTP/1.1\r\nHost: b.test\r\n\r\n';
+    for (let i = 0; i < sent; i += 1_000) socket.write(request.repeat(1_000));
+    // Long enough for the proxy to read and answer all of them if nothing held it back.
+    await new Promise((r) => setTimeout(r, 2_500));
+    const answered = await metricValue(proxy, 'portico_requests_total', { status: '404' });
+    socket.destroy();
+    // Answers are ~170 bytes: what fits in the loopback socket buffers (~20,000 here), far fewer than were sent
+    // (without the hold, 85,000 were answered in 1.5 s, bounded only by the proxy's speed).
+    expect(answered).toBeGreaterThan(0);
+    expect(answered).toBeLessThan(sent / 4);
   });
 });
 

@@ -53,6 +53,8 @@ export class Http1Connection implements ResponseChannel {
   private upgradeRequest: Http1Request | null = null;
   private bodyFull = false;
   private queueFull = false;
+  /** The client is not reading its responses: no further request is read until it does (node:http does the same). */
+  private outputFull = false;
   /** No further request is taken: the connection is closing (an error, `connection: close`, the client's FIN). */
   private closing = false;
 
@@ -65,6 +67,8 @@ export class Http1Connection implements ResponseChannel {
     this.messageStartedAt = Date.now();
     const parser = new HTTPParser();
     parser.initialize(HTTPParser.REQUEST, {}, host.maxHeaderSize, HTTPParser.kLenientNone);
+    // Read by the binding: a message with more header lines than this is refused (431), as node:http's maxHeadersCount.
+    parser.maxHeaderPairs = host.maxHeadersCount * 2;
     parser[HTTPParser.kOnMessageBegin] = () => this.messageBegan();
     parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => this.headersArrived(headers, url);
     parser[HTTPParser.kOnHeadersComplete] = (
@@ -128,7 +132,11 @@ export class Http1Connection implements ResponseChannel {
     this.socket.destroy();
   }
 
-  /** Parse error or timeout: node:http's clientError path. */
+  /**
+   * Parse error or timeout: node:http's clientError path, as the proxy has always answered it. With no request being
+   * answered, the error status (400, 408, 413, 431) is sent; while one is, the connection is cut, since an error
+   * status then would read as that request's answer.
+   */
   fail(err: NodeJS.ErrnoException): void {
     if (this.closing) return;
     this.closing = true;
@@ -149,8 +157,8 @@ export class Http1Connection implements ResponseChannel {
   private readonly onData = (chunk: Buffer): void => {
     if (this.closing) return;
     const parsed = this.parser.execute(chunk);
-    if (typeof parsed !== 'number') return this.fail(parsed as ParserError);
-    if (this.upgradeRequest) this.handOver(this.upgradeRequest, chunk.subarray(parsed));
+    if (typeof parsed !== 'number') this.fail(parsed as ParserError);
+    else if (this.upgradeRequest) this.handOver(this.upgradeRequest, chunk.subarray(parsed));
   };
 
   /** The client's FIN: as node:http (without httpAllowHalfOpen), a truncated message is an error, else we close too. */
@@ -182,6 +190,10 @@ export class Http1Connection implements ResponseChannel {
   };
 
   private readonly onDrain = (): void => {
+    if (this.outputFull) {
+      this.outputFull = false;
+      this.updateReading();
+    }
     this.current?.emit('drain');
   };
 
@@ -200,7 +212,7 @@ export class Http1Connection implements ResponseChannel {
   };
 
   private updateReading(): void {
-    if (this.bodyFull || this.queueFull) this.socket.pause();
+    if (this.bodyFull || this.queueFull || this.outputFull) this.socket.pause();
     else this.socket.resume();
   }
 
@@ -232,7 +244,7 @@ export class Http1Connection implements ResponseChannel {
       this.partialUrl = '';
     }
     if (this.closing) return 0;
-    const req = new Http1Request(this.socket, METHODS[method] ?? '', url ?? '', versionMajor, versionMinor, joinHeaderLines(headers, this.host.maxHeadersCount), this.wantsMore);
+    const req = new Http1Request(this.socket, METHODS[method] ?? '', url ?? '', versionMajor, versionMinor, joinHeaderLines(headers), this.wantsMore);
     if (upgrade) {
       this.upgradeRequest = req;
       return UPGRADE;
@@ -247,6 +259,10 @@ export class Http1Connection implements ResponseChannel {
         this.updateReading();
       }
     } else this.begin(res);
+    if (this.socket.writableNeedDrain && !this.outputFull) {
+      this.outputFull = true;
+      this.updateReading();
+    }
     return 0;
   }
 
@@ -260,6 +276,9 @@ export class Http1Connection implements ResponseChannel {
 
   private messageCompleted(): void {
     this.messageStartedAt = 0;
+    // Trailer lines of a chunked body arrive like header lines; they are dropped (as undici would not send them).
+    this.partialHeaders = [];
+    this.partialUrl = '';
     const req = this.receiving;
     this.receiving = null;
     if (req !== null) {

@@ -10,6 +10,8 @@ export interface HttpParser {
   execute(data: Buffer): number | ParserError;
   finish(): undefined | ParserError;
   close(): void;
+  /** Header lines × 2 the binding accepts before HPE_HEADER_OVERFLOW (node:http sets it from maxHeadersCount). */
+  maxHeaderPairs: number;
   [callback: number]: unknown;
 }
 
@@ -39,8 +41,29 @@ interface HttpCommon {
 const common = createRequire(import.meta.url)('_http_common') as HttpCommon;
 
 export const HTTPParser = common.HTTPParser;
-/** Method names by llhttp's method index. */
-export const METHODS = common.methods;
+
+/**
+ * Method names by llhttp's method number. node:http's exported `methods` lists the names in another order (QUERY is
+ * 34th there, number 46 in llhttp), so the numbers are learnt from the parser itself, one request per method.
+ */
+export const METHODS: readonly string[] = learnMethodNumbers(common.methods);
+
+function learnMethodNumbers(names: readonly string[]): string[] {
+  const byNumber: string[] = [];
+  for (const name of names) {
+    const parser = new HTTPParser();
+    parser.initialize(HTTPParser.REQUEST, {}, 0, HTTPParser.kLenientNone);
+    parser[HTTPParser.kOnHeadersComplete] = (_major: number, _minor: number, _headers: unknown, method: number) => {
+      byNumber[method] = name;
+      return 0;
+    };
+    parser.execute(Buffer.from(`${name} / HTTP/1.1\r\nHost: x\r\n\r\n`, 'latin1'));
+    parser.close();
+  }
+  const missing = names.filter((name) => !byNumber.includes(name));
+  if (missing.length > 0) throw new Error(`llhttp did not parse requests with method(s) ${missing.join(', ')}`);
+  return byNumber;
+}
 /** What node:http takes an `Expect` header to ask for 100 Continue. */
 export const CONTINUE_EXPECTATION = common.continueExpression;
 export const hasInvalidHeaderChar = common._checkInvalidHeaderChar;

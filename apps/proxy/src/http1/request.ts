@@ -46,12 +46,11 @@ export class Http1Request extends EventEmitter {
 /**
  * Header lines as node:http's IncomingMessage presents them (lib/_http_incoming.js `_addHeaderLine`): names in lower
  * case; a repeated header joined with ", " (Cookie with "; "), Set-Cookie as an array, and the headers Node keeps
- * the first of keeping the first; only the first `maxPairs` lines count, as with node's `maxHeadersCount`.
+ * the first of keeping the first.
  */
-export function joinHeaderLines(raw: readonly string[], maxPairs: number): IncomingHttpHeaders {
+export function joinHeaderLines(raw: readonly string[]): IncomingHttpHeaders {
   const headers: Record<string, string | string[] | undefined> = {};
-  const end = Math.min(raw.length, maxPairs * 2);
-  for (let i = 0; i + 1 < end; i += 2) {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     const value = raw[i + 1]!;
     if (name === 'set-cookie') {

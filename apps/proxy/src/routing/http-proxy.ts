@@ -341,11 +341,12 @@ class Exchange implements Dispatcher.DispatchHandler {
 
 /**
  * An HTTP/1.x request without Content-Length or Transfer-Encoding has no body (RFC 9112 §6.3), as llhttp parsed
- * it. Over HTTP/2 a body is delimited by the stream's end: none when the HEADERS frame ended the stream.
+ * it. Over HTTP/2 a body is delimited by the stream's end: none when the HEADERS frame ended the stream. Told apart
+ * by type, not by version: llhttp accepts an `HTTP/2.0` request line on an HTTP/1.1 connection.
  */
 function hasNoBody(req: ClientRequest): boolean {
-  if (req.httpVersionMajor !== 1) return (req as http2.Http2ServerRequest).stream.endAfterHeaders;
-  return req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+  if (req instanceof Http1Request) return req.body === null;
+  return req.stream.endAfterHeaders;
 }
 
 /** The stream a request's body is read from: HTTP/2's request is one; the HTTP/1.1 server's has one. */
