@@ -69,7 +69,7 @@ function rawClient(port: number) {
           waiters = waiters.filter((w) => w !== check);
           resolve(received);
         };
-        const timer = setTimeout(() => reject(new Error(`timed out; received so far: ${JSON.stringify(received)}`)), 3_000);
+        const timer = setTimeout(() => reject(new Error(`timed out; ${received.length} bytes received, ending ${JSON.stringify(received.slice(-300))}`)), 3_000);
         waiters.push(check);
         check();
       });
@@ -124,6 +124,25 @@ describe('keep-alive and pipelining', () => {
     expect(text.toLowerCase()).toContain('keep-alive: timeout=1\r\n');
     await client.closed;
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+});
+
+describe('many pipelined requests', () => {
+  it('answers thousands of requests queued behind a slow one, in order, without growing the stack', async () => {
+    upstream = await startUpstream('u', (req) => req.url === '/hang'); // never answers /hang
+    proxy = await startTestProxy({
+      upstreamTimeoutMs: 200,
+      initialTable: table(1, [vhost('a.test', [route('r', '/', 'Prefix', 'c')])], [cluster('c', [endpoint(upstream.port)])]),
+    });
+    const queued = 3_000;
+    const client = rawClient(proxy.httpPort);
+    // One write: the whole queue is parsed while /hang waits for its 504; each queued request gets a local 404.
+    client.send('GET /hang HTTP/1.1\r\nHost: a.test\r\n\r\n' + 'GET / HTTP/1.1\r\nHost: b.test\r\n\r\n'.repeat(queued));
+    const text = await client.until((t) => count(t, 'HTTP/1.1 404 ') === queued);
+    const answered = statuses(text);
+    expect(answered[0]).toBe(504);
+    expect(answered.slice(1).every((status) => status === 404)).toBe(true);
+    client.socket.destroy();
   });
 });
 

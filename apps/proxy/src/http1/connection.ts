@@ -57,6 +57,8 @@ export class Http1Connection implements ResponseChannel {
   private outputFull = false;
   /** No further request is taken: the connection is closing (an error, `connection: close`, the client's FIN). */
   private closing = false;
+  /** `startWaiting` is running (further up the stack). */
+  private startingWaiting = false;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -92,6 +94,9 @@ export class Http1Connection implements ResponseChannel {
   get closed(): boolean {
     return this.socket.destroyed;
   }
+  get writable(): boolean {
+    return this.socket.writable;
+  }
 
   /** No request in progress and none waiting: safe to close without cutting anyone off. */
   get idle(): boolean {
@@ -120,12 +125,7 @@ export class Http1Connection implements ResponseChannel {
     const { req } = res;
     // An unread body (a local answer to a POST) is read and dropped, so the next request can be parsed.
     if (!req.complete) req.body?.resume();
-    const next = this.waiting.shift();
-    if (this.queueFull && this.waiting.length < MAX_WAITING / 2) {
-      this.queueFull = false;
-      this.updateReading();
-    }
-    if (next) this.begin(next);
+    if (this.waiting.length > 0) this.startWaiting();
     else if (this.messageStartedAt === 0) this.idleSince = Date.now();
   }
   destroy(): void {
@@ -286,6 +286,29 @@ export class Http1Connection implements ResponseChannel {
       req.body?.push(null);
     }
     if (this.current === null && this.waiting.length === 0) this.idleSince = Date.now();
+  }
+
+  /**
+   * Answers the requests waiting behind the one that just ended, in order, from a loop: a local answer ends within
+   * `begin`, which re-enters `ended`, and a recursion through thousands of pipelined requests would overflow the stack.
+   */
+  private startWaiting(): void {
+    if (this.startingWaiting) return; // the loop further up the stack takes the next one
+    this.startingWaiting = true;
+    try {
+      while (this.current === null && !this.closing) {
+        const next = this.waiting.shift();
+        if (!next) break;
+        this.begin(next);
+      }
+    } finally {
+      this.startingWaiting = false;
+    }
+    if (this.queueFull && this.waiting.length < MAX_WAITING / 2) {
+      this.queueFull = false;
+      this.updateReading();
+    }
+    if (this.current === null && this.waiting.length === 0 && this.messageStartedAt === 0) this.idleSince = Date.now();
   }
 
   /** Answers a request: node:http's own checks first (Host for HTTP/1.1, Expect), then the proxy's handler. */

@@ -16,6 +16,8 @@ export interface ResponseChannel {
   ended(res: Http1Response): void;
   destroy(): void;
   readonly closed: boolean;
+  /** The socket still takes writes (false once it is ending: the client's FIN, an error answered). */
+  readonly writable: boolean;
 }
 
 /** Bodies up to this size are written with the header block as one latin1 string: one write, no Buffer copies. */
@@ -112,9 +114,10 @@ export class Http1Response extends EventEmitter {
     let tail = this.head ?? '';
     this.head = null;
     if (this.chunked) tail += `0\r\n${this.trailerLines()}\r\n`;
+    // Finished only if the socket took it: otherwise the access log says the client went away (499).
+    this.writableFinished = this.channel.writable;
     if (tail !== '') this.channel.write(tail, 'latin1');
     this.writableEnded = true;
-    this.writableFinished = true;
     this.channel.ended(this);
     return this;
   }
