@@ -3,6 +3,15 @@ import { CONTINUE_EXPECTATION, HTTPParser, METHODS, type HttpParser, type Parser
 import { Http1Request, joinHeaderLines } from './request.js';
 import { Http1Response, type ResponseChannel } from './response.js';
 
+/** A libuv stream handle (TCP, or TLS) the parser can read from directly. */
+interface ConsumableHandle {
+  isStreamBase?: boolean;
+  _consumed?: boolean;
+  reading?: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+
 /** What a connection needs from its server. */
 export interface ConnectionHost {
   readonly maxHeaderSize: number;
@@ -51,6 +60,8 @@ export class Http1Connection implements ResponseChannel {
   private partialHeaders: string[] = [];
   private partialUrl = '';
   private upgradeRequest: Http1Request | null = null;
+  /** The socket handle the parser reads from, while it does. */
+  private consumedHandle: ConsumableHandle | null = null;
   private bodyFull = false;
   private queueFull = false;
   /** The client is not reading its responses: no further request is read until it does (node:http does the same). */
@@ -86,9 +97,19 @@ export class Http1Connection implements ResponseChannel {
     ) => this.headersCompleted(versionMajor, versionMinor, headers, method, url, upgrade, shouldKeepAlive);
     parser[HTTPParser.kOnBody] = (chunk: Buffer) => this.bodyArrived(chunk);
     parser[HTTPParser.kOnMessageComplete] = () => this.messageCompleted();
+    parser[HTTPParser.kOnExecute] = (result: number | ParserError) => this.executed(result);
     this.parser = parser;
     for (const [event, listener] of this.socketListeners()) socket.on(event, listener);
     socket.setTimeout(host.socketIdleTimeoutMs);
+    // As node:http: the parser reads the socket's handle itself, so no JS Buffer is made and no 'data' event emitted
+    // per read (and no 64 KiB read buffer allocated and shrunk each time). The 'data' listener above starts the
+    // reading, and serves a socket whose handle cannot be consumed.
+    const handle = (socket as unknown as { _handle?: ConsumableHandle | null })._handle;
+    if (handle?.isStreamBase && !handle._consumed) {
+      handle._consumed = true;
+      parser.consume(handle);
+      this.consumedHandle = handle;
+    }
   }
 
   get closed(): boolean {
@@ -154,12 +175,30 @@ export class Http1Connection implements ResponseChannel {
     ];
   }
 
+  /** Only for a socket whose handle the parser could not consume. */
   private readonly onData = (chunk: Buffer): void => {
     if (this.closing) return;
     const parsed = this.parser.execute(chunk);
     if (typeof parsed !== 'number') this.fail(parsed as ParserError);
     else if (this.upgradeRequest) this.handOver(this.upgradeRequest, chunk.subarray(parsed));
   };
+
+  /** A read parsed by the consuming parser: its byte count, or the parse error. */
+  private executed(result: number | ParserError): void {
+    // Reads no longer pass through net.Socket's JS, which is what refreshes its idle timer.
+    (this.socket as unknown as { _unrefTimer(): void })._unrefTimer();
+    if (this.closing) return;
+    if (typeof result !== 'number') this.fail(result);
+    else if (this.upgradeRequest) this.handOver(this.upgradeRequest, this.parser.getCurrentBuffer().subarray(result));
+  }
+
+  /** Gives the socket's reading back to net.Socket (an upgrade, or the end). */
+  private unconsume(): void {
+    if (!this.consumedHandle) return;
+    this.parser.unconsume();
+    this.consumedHandle._consumed = false;
+    this.consumedHandle = null;
+  }
 
   /** The client's FIN: as node:http (without httpAllowHalfOpen), a truncated message is an error, else we close too. */
   private readonly onEnd = (): void => {
@@ -184,6 +223,7 @@ export class Http1Connection implements ResponseChannel {
     this.current = null;
     res?.closed();
     this.waiting.length = 0;
+    this.unconsume();
     const parser = this.parser;
     // Never closed from inside one of its own callbacks (node:http defers it the same way).
     setImmediate(() => parser.close());
@@ -212,8 +252,18 @@ export class Http1Connection implements ResponseChannel {
   };
 
   private updateReading(): void {
-    if (this.bodyFull || this.queueFull || this.outputFull) this.socket.pause();
-    else this.socket.resume();
+    const stop = this.bodyFull || this.queueFull || this.outputFull;
+    const handle = this.consumedHandle;
+    if (!handle) {
+      if (stop) this.socket.pause();
+      else this.socket.resume();
+      return;
+    }
+    // net.Socket's pause() stops a handle only through its own reads, which a consumed handle no longer makes.
+    if (this.socket.destroyed || handle.reading === !stop) return;
+    handle.reading = !stop;
+    if (stop) handle.readStop();
+    else handle.readStart();
   }
 
   private messageBegan(): void {
@@ -344,6 +394,9 @@ export class Http1Connection implements ResponseChannel {
     this.host.forget(this);
     for (const [event, listener] of this.socketListeners()) socket.off(event, listener);
     socket.setTimeout(0);
+    this.unconsume();
+    // The 'data' listener is gone: the new owner decides when the socket flows.
+    (socket as { readableFlowing: boolean | null }).readableFlowing = null;
     const parser = this.parser;
     setImmediate(() => parser.close());
     if (req.method === 'CONNECT' || this.current !== null) {

@@ -10,6 +10,11 @@ export interface HttpParser {
   execute(data: Buffer): number | ParserError;
   finish(): undefined | ParserError;
   close(): void;
+  /** Reads straight from a stream handle (no JS Buffer or 'data' event per read); results come to kOnExecute. */
+  consume(handle: object): void;
+  unconsume(): void;
+  /** What the last read handed the parser (the bytes after an Upgrade's headers are in it). */
+  getCurrentBuffer(): Buffer;
   /** Header lines × 2 the binding accepts before HPE_HEADER_OVERFLOW (node:http sets it from maxHeadersCount). */
   maxHeaderPairs: number;
   [callback: number]: unknown;
@@ -30,6 +35,7 @@ interface HttpCommon {
     kOnHeadersComplete: number;
     kOnBody: number;
     kOnMessageComplete: number;
+    kOnExecute: number;
     kLenientNone: number;
   };
   methods: readonly string[];
