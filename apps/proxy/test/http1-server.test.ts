@@ -169,6 +169,25 @@ describe('a client that does not read its responses', () => {
   });
 });
 
+describe('idle timeout', () => {
+  it('does not cut a slow upload that keeps sending, and cuts a connection that goes quiet', async () => {
+    const { httpPort } = await setup({ socketIdleTimeoutMs: 400, requestTimeoutMs: 10_000, headersTimeoutMs: 10_000 });
+    const client = rawClient(httpPort);
+    client.send('POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\n');
+    // 12 bytes, one every 150 ms: 1.8 s in all, every gap well inside the 400 ms idle timeout.
+    for (let i = 0; i < 12; i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      client.send('x');
+    }
+    const text = await client.until((t) => t.includes('"url":"/upload"'));
+    expect(statuses(text)).toEqual([200]);
+    expect(upstream!.requests[0]!.bodyBytes).toBe(12);
+    const quietSince = Date.now();
+    await client.closed;
+    expect(Date.now() - quietSince).toBeLessThan(2_000);
+  });
+});
+
 describe('response framing', () => {
   it('sends an upstream answer without Content-Length chunked to an HTTP/1.1 client and keeps the connection', async () => {
     const { httpPort } = await setup();
