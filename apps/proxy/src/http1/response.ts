@@ -53,6 +53,14 @@ function headerLine(name: string, value: string): string {
   return `${name}: ${value}\r\n`;
 }
 
+/** A header's lines, one per value of a repeated header (Set-Cookie). */
+function headerLines(name: string, value: number | string | readonly string[]): string {
+  if (!Array.isArray(value)) return headerLine(name, String(value));
+  let lines = '';
+  for (const one of value) lines += headerLine(name, one);
+  return lines;
+}
+
 /**
  * The response to one HTTP/1.1 request, with the part of node:http's ServerResponse the proxy uses (`writeHead`,
  * `write`, `end`, `setHeader`, `addTrailers`, 'drain' and 'close'), writing straight to the socket. Framing is
@@ -135,8 +143,6 @@ export class Http1Response extends EventEmitter {
 
   private startHead(status: number, headers: OutgoingHttpHeaders | undefined, endingEmpty: boolean): void {
     if (this.headersSent) throw Object.assign(new Error('response headers already sent'), { code: 'ERR_HTTP_HEADERS_SENT' });
-    this.statusCode = status;
-    this.headersSent = true;
     const all = this.pendingHeaders ? { ...this.pendingHeaders, ...headers } : headers;
     const { req } = this;
     this.bodyAllowed = req.method !== 'HEAD' && status !== 204 && status !== 304 && status >= 200;
@@ -148,9 +154,11 @@ export class Http1Response extends EventEmitter {
       if (value === undefined || name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') continue;
       if (name === 'content-length') hasLength = true;
       else if (name === 'date') hasDate = true;
-      if (Array.isArray(value)) for (const one of value) head += headerLine(name, one);
-      else head += headerLine(name, String(value));
+      head += headerLines(name, value);
     }
+    // Only once every line passed its check: a refused header leaves the response unsent, free to answer 502.
+    this.statusCode = status;
+    this.headersSent = true;
     let keepAlive = this.channel.mayKeepAlive(req);
     if (this.bodyAllowed && !hasLength) {
       if (endingEmpty) head += 'content-length: 0\r\n';
@@ -186,9 +194,7 @@ export class Http1Response extends EventEmitter {
     let lines = '';
     for (const name in this.trailers) {
       const value = this.trailers[name];
-      if (value === undefined) continue;
-      if (Array.isArray(value)) for (const one of value) lines += headerLine(name, one);
-      else lines += headerLine(name, String(value));
+      if (value !== undefined) lines += headerLines(name, value);
     }
     return lines;
   }

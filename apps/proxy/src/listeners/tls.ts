@@ -120,7 +120,8 @@ export class TlsListener {
   /** Stops accepting; established connections are left to `drain()` and `destroyAll()`. */
   stopAccepting(): Promise<void> {
     this.stopping = true;
-    // The terminating servers never listen: closing them only stops their HTTP/1.1 timeout checks.
+    // The terminating servers never listen: closing them only asks their HTTP/2 sessions to finish (HTTP/1.1
+    // connections are the HTTP/1.1 server's, ended by drain and destroyAll).
     this.plain.close();
     this.clientAuthServers.closeAll();
     return new Promise((resolve) => (this.server.listening ? this.server.close(() => resolve()) : resolve()));
@@ -164,8 +165,8 @@ export class TlsListener {
       server.on('request', deps.request);
       return server;
     }
-    // After Node's own listener (HTTP/1.1 parser or HTTP/2 session set up, neither reading before the next tick),
-    // so a refused connection is destroyed before any request on it is read.
+    // After routeByAlpn (an HTTP/2 session or the HTTP/1.1 server set up, neither reading before the event loop
+    // turns), so a refused connection is destroyed before any request on it is read.
     server.on('secureConnection', (socket: tls.TLSSocket) => this.checkClient(socket, policy));
     const { request } = deps;
     server.on('request', (req: ClientRequest, res: ClientResponse) => {

@@ -75,7 +75,7 @@ export class ClientAuthServers {
     for (const entry of this.entries.values()) if (entry.connections === 0) this.retireIfUnused(entry);
   }
 
-  /** Stops every server's HTTP/1.1 timeout checks (shutdown; connections are ended by the listener). */
+  /** Closes every server (shutdown): their HTTP/2 sessions are asked to finish; connections are ended by the listener. */
   closeAll(): void {
     this.closed = true;
     for (const entry of this.entries.values()) entry.server?.close();
@@ -116,7 +116,7 @@ export class ClientAuthServers {
     if (config && this.policiesOf(config).has(entry.policy.key)) return;
     if (this.entries.get(entry.policy.key) !== entry) return;
     this.entries.delete(entry.policy.key);
-    entry.server?.close(); // not listening: this only stops its HTTP/1.1 timeout checks
+    entry.server?.close(); // never listening, and with no connection left: this only releases it
   }
 
   private policiesOf(config: ActiveConfig): Set<string> {
