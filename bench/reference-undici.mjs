@@ -1,10 +1,8 @@
 // The best bare Node.js proxy issue 7 names: node:http in front, an undici Pool behind, its dispatch handler
 // relaying the response (no routing, no log, no metrics). Usage: node bench/reference-undici.mjs PORT UPSTREAM_PORT
 import http from 'node:http';
-import { createRequire } from 'node:module';
-
-// undici is the proxy's dependency; resolve it from there rather than adding it to the root.
-const { Pool } = createRequire(new URL('../apps/proxy/package.json', import.meta.url))('undici');
+// A root devDependency, kept for this reference only (the proxy has its own upstream client).
+import { Pool } from 'undici';
 const [port, upstreamPort] = process.argv.slice(2).map(Number);
 const pool = new Pool(`http://127.0.0.1:${upstreamPort}`, { connections: 512, pipelining: 1 });
 

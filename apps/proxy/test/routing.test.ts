@@ -199,12 +199,20 @@ describe('upstream failures', () => {
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
-  it('answers 502 to an unsolicited 100 Continue, without sending the request again', async () => {
-    // undici refuses a 100 the proxy never asked for (it never forwards Expect); node:http used to skip it.
+  it('skips an unsolicited 100 Continue and relays the final answer, sending the request once', async () => {
+    // RFC 9110 §15.2: a client must parse 1xx responses it did not expect; node:http's client skips them too.
     const continuing = await rawUpstream((socket) => socket.end('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
     const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(continuing.port)]) });
-    expect((await request(p.httpPort, '/')).status).toBe(502);
+    const res = await request(p.httpPort, '/');
+    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: 'ok' });
     expect(continuing.requests).toHaveLength(1);
+  });
+
+  it('answers 502 to a 101 Switching Protocols the request did not ask for', async () => {
+    const switching = await rawUpstream((socket) => socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'));
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(switching.port)]) });
+    expect((await request(p.httpPort, '/')).status).toBe(502);
+    expect(switching.requests).toHaveLength(1);
   });
 
   it('answers 504 when the upstream does not send headers in time', async () => {

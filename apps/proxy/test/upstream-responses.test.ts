@@ -7,7 +7,7 @@ import { startTestProxy } from './support/test-proxy.js';
 import { catchAll, endpoint } from './support/tables.js';
 
 /**
- * Upstream responses are parsed by undici (llhttp compiled to WebAssembly), not by node:http's client. The proxy
+ * Upstream responses are parsed by the proxy's own client (Node's llhttp in response mode), not by node:http's. The proxy
  * must be exactly as strict as Node's own llhttp: differential tests send the same bytes to Node's http client and
  * through the proxy, and whatever Node refuses must never reach a client as a well-formed response.
  */
@@ -120,7 +120,7 @@ const HOSTILE: Record<string, string> = {
   'unknown version': 'HTTP/3.0 200 OK\r\nContent-Length: 5\r\n\r\nhello',
   'three-digit status missing': 'HTTP/1.1 20 OK\r\nContent-Length: 5\r\n\r\nhello',
   'body shorter than Content-Length': `${OK_HEAD}Content-Length: 50\r\n\r\nhello`,
-  // undici's own llhttp build accepts these three; the proxy refuses them as Node does (upstream/response-strictness).
+  // undici's own llhttp build, which the proxy once used, accepted these three.
   'empty Transfer-Encoding': `${OK_HEAD}Transfer-Encoding: \r\n\r\nhello`,
   'empty Transfer-Encoding before chunked': `${OK_HEAD}Transfer-Encoding: \r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`,
   'empty Transfer-Encoding after chunked': `${OK_HEAD}Transfer-Encoding: chunked\r\nTransfer-Encoding: \r\n\r\n5\r\nhello\r\n0\r\n\r\n`,

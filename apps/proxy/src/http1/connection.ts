@@ -326,7 +326,7 @@ export class Http1Connection implements ResponseChannel {
 
   private messageCompleted(): void {
     this.messageStartedAt = 0;
-    // Trailer lines of a chunked body arrive like header lines; they are dropped (as undici would not send them).
+    // Trailer lines of a chunked body arrive like header lines; they are dropped (the upstream connection would not send them).
     this.partialHeaders = [];
     this.partialUrl = '';
     const req = this.receiving;

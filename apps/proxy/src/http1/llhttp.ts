@@ -30,6 +30,7 @@ interface HttpCommon {
   HTTPParser: {
     new (): HttpParser;
     REQUEST: number;
+    RESPONSE: number;
     kOnMessageBegin: number;
     kOnHeaders: number;
     kOnHeadersComplete: number;

@@ -79,7 +79,7 @@ export const FIRST_VALUE_ONLY = new Set([
 
 /**
  * An HTTP/1.1 upstream response's headers as relayed: end-to-end only, and a repeated single-value header reduced to
- * its first value, as node:http reads it. undici hands every repetition over as an array; other repeated headers
+ * its first value, as node:http reads it. The upstream connection hands every repetition over as an array; other repeated headers
  * (Set-Cookie, Vary...) stay separate lines, which means the same as one comma-joined line.
  */
 export function relayedResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {

@@ -2,7 +2,6 @@ import http from 'node:http';
 import type http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import {
   classifyUpstreamError,
   logUpstreamTlsFailure,
@@ -10,7 +9,7 @@ import {
   upstreamFailureMessage,
   upstreamFailureStatus,
 } from '../upstream/upstream-errors.js';
-import { laxResponseFraming } from '../upstream/response-strictness.js';
+import { UPSTREAM_CLOSED, type UpstreamConnection, type UpstreamHandler } from '../upstream/http1/upstream-connection.js';
 import type { H2Endpoint, Http1Endpoint } from '../upstream/upstream-registry.js';
 import { clientIpOf, relayedResponseHeaders, requestHost, stripHopByHop, upstreamRequestHeaders, type ForwardingFacts } from './forwarded-headers.js';
 import { endsStream, h2RequestHeaders, relayTrailers, respondWithoutBody, wasRefused } from './h2-forward.js';
@@ -21,15 +20,11 @@ import { NO_CONFIG_MESSAGE, NO_ENDPOINTS_MESSAGE, type ProxyContext } from './pr
 import { UNMATCHED, resolveRoute } from './resolve-route.js';
 
 const EXCHANGE = Symbol('portico.exchange');
-/** The reason given to undici when the proxy abandons an upstream request (client gone, or 504 already sent). */
-const CLIENT_GONE = Object.assign(new Error('the proxy abandoned the upstream request'), { code: 'PORTICO_ABANDONED' });
 /**
- * undici's and the socket's codes for a connection that broke before the response: an idle pooled connection the
- * upstream closed (UND_ERR_SOCKET "other side closed"), or reset.
+ * The codes of a connection that broke before the response: an idle pooled connection the upstream closed just as it
+ * was reused, or one reset. A response the proxy refuses (HPE_*, a 101 nobody asked for) is not a break.
  */
-const BROKEN_CONNECTION = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
-/** undici's SocketError message for a response it refuses on a live connection (lib/dispatcher/client-h1.js). */
-const UNDICI_BAD_RESPONSE = 'bad response';
+const BROKEN_CONNECTION = new Set([UPSTREAM_CLOSED, 'ECONNRESET', 'EPIPE']);
 
 /**
  * A client request: HTTP/1.1 (the proxy's own server: plain listener, or TLS with ALPN http/1.1) or HTTP/2's
@@ -44,15 +39,13 @@ function writeHead(res: ClientResponse, status: number, headers: http.OutgoingHt
   (res as Http1Response).writeHead(status, headers);
 }
 type Carrier = { [EXCHANGE]?: Exchange };
-/** undici reads `servername` from dispatch options (lib/core/request.js) though its types leave it out. */
-type UndiciDispatchOptions = Dispatcher.DispatchOptions & { servername: string | undefined };
 
 /**
  * One client request and its upstream counterpart. Event handlers are module-level functions that find their
  * exchange through a symbol on the emitter, so a request costs one object rather than a set of closures; for an
- * HTTP/1.1 upstream the exchange is itself undici's dispatch handler, for the same reason.
+ * HTTP/1.1 upstream the exchange is itself the upstream connection's handler, for the same reason.
  */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements UpstreamHandler {
   readonly started = performance.now();
   readonly clientIp: string;
   path: string;
@@ -62,10 +55,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   endpoint: Http1Endpoint | H2Endpoint | null = null;
   /** The HTTP/2 upstream stream. */
   upstreamStream: http2.ClientHttp2Stream | null = null;
-  /** The HTTP/1.1 upstream request in progress (undici's handle on it), or null once it is over. */
-  dispatch: Dispatcher.DispatchController | null = null;
-  /** An HTTP/1.1 request has been dispatched and undici has not yet reported its end. */
-  dispatching = false;
+  /** The connection carrying the HTTP/1.1 upstream request, until the request is over or abandoned. */
+  upstream: UpstreamConnection | null = null;
   /** The client went away before the response was complete. */
   clientGone = false;
   timer: NodeJS.Timeout | undefined;
@@ -117,61 +108,45 @@ class Exchange implements Dispatcher.DispatchHandler {
     const headers = upstreamRequestHeaders(req.headers, this.forwardingFacts(), false);
     // The client has had its 100 Continue from the listener; the upstream gets the body without being asked.
     delete headers.expect;
-    this.dispatch = null;
-    this.dispatching = true;
-    const { dispatcher, servername } = endpoint.pool;
     const body = this.retried || hasNoBody(req) ? null : bodyOf(req);
-    const options: UndiciDispatchOptions = { method: req.method ?? 'GET', path: this.upstreamPath, headers: headers as Record<string, string>, body, servername };
-    // undici reports even invalid options through onResponseError, never by throwing.
-    dispatcher.dispatch(options, this);
+    const connection = endpoint.pool.request({ method: req.method ?? 'GET', target: this.upstreamPath, headers, body }, this);
+    // A request that could not be sent (a header value it cannot carry) has reported its error already.
+    if (connection.carries(this)) this.upstream = connection;
   }
 
-  // undici's dispatch handler (HTTP/1.1 upstreams). A retry dispatches the same handler again, after undici has
-  // reported the end of the previous attempt, so callbacks never interleave between attempts.
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.dispatch = controller;
-    // Called once a connection is ready, which may be after the client left or got its 504: the request must not
-    // reach the upstream then (it may not be idempotent).
-    if (this.clientGone || this.timedOut) controller.abort(CLIENT_GONE);
-  }
-
+  // The upstream connection's handler (HTTP/1.1 upstreams). A retry sends again only after the previous attempt
+  // reported its error, so callbacks never interleave between attempts.
   onRequestSent(): void {
     // The timeout covers waiting for response headers; restart it once the body is sent so a slow upload is not a 504.
     if (this.timer && !this.timedOut && !this.res.headersSent) this.timer.refresh();
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: http.IncomingHttpHeaders): void {
-    // 1xx (102, 103): not relayed, and the wait for the final answer stays bounded by the timer.
-    if (status < 200) return;
+  // 1xx (102, 103) never come here (the connection skips them), and the wait for the final answer stays bounded by
+  // the timer.
+  onResponseStart(status: number, headers: http.IncomingHttpHeaders): void {
     clearTimeout(this.timer);
-    if (this.clientGone || this.timedOut) return controller.abort(CLIENT_GONE);
-    const lax = laxResponseFraming(headers);
-    if (lax !== null) return controller.abort(Object.assign(new Error(`upstream response refused: ${lax}`), { code: 'HPE_LAX_FRAMING' }));
     writeHead(this.res, status, relayedResponseHeaders(headers));
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(chunk: Buffer): void {
     this.bytes += chunk.length;
     // Both response types take (chunk) and emit 'drain'; TypeScript cannot call the union of their overloads.
     const res = this.res as Http1Response;
     if (!res.write(chunk)) {
-      controller.pause();
+      this.upstream?.pause(this);
       res.once('drain', onClientDrain);
     }
   }
 
   onResponseEnd(): void {
-    this.dispatching = false;
-    this.dispatch = null;
+    this.upstream = null;
     this.release();
     this.res.end();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    this.dispatching = false;
-    this.dispatch = null;
-    if (this.clientGone || this.timedOut) return this.release();
-    if (this.shouldRetryHttp1(err as NodeJS.ErrnoException)) {
+  onResponseError(err: NodeJS.ErrnoException): void {
+    this.upstream = null;
+    if (this.shouldRetryHttp1(err)) {
       this.retried = true;
       this.moveOffRetiredEndpoint();
       this.send();
@@ -179,7 +154,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     this.release();
     clearTimeout(this.timer);
-    this.answerFailure(err as NodeJS.ErrnoException);
+    this.answerFailure(err);
   }
 
   /** As `send`, on a stream of the endpoint's HTTP/2 session (h2c, or h2 over TLS). */
@@ -208,13 +183,13 @@ class Exchange implements Dispatcher.DispatchHandler {
   /**
    * A bodiless idempotent request is sent once more rather than failed when the upstream connection broke before any
    * response. Over HTTP/1.1 that is any such break, on a pooled connection the upstream closed just as it was reused
-   * or on a fresh one (undici does not say which), as nginx's default `proxy_next_upstream error` does for idempotent
-   * requests; a response undici refuses (an unsolicited 100 Continue) is not a break and is not retried. Over HTTP/2,
+   * or on a fresh one, as nginx's default `proxy_next_upstream error` does for idempotent requests; a response the
+   * proxy refuses is not a break and is not retried. Over HTTP/2,
    * only a stream the upstream refused (REFUSED_STREAM, or above the last stream its GOAWAY accepted), which provably
    * never reached the application.
    */
   private shouldRetryHttp1(err: NodeJS.ErrnoException): boolean {
-    return BROKEN_CONNECTION.has(err.code ?? '') && err.message !== UNDICI_BAD_RESPONSE && this.mayRetry();
+    return BROKEN_CONNECTION.has(err.code ?? '') && this.mayRetry();
   }
 
   /**
@@ -223,7 +198,7 @@ class Exchange implements Dispatcher.DispatchHandler {
    */
   private moveOffRetiredEndpoint(): void {
     const endpoint = this.endpoint as Http1Endpoint;
-    if (!endpoint.pool.dispatcher.closed || this.clusterId === null) return;
+    if (!endpoint.pool.closed || this.clusterId === null) return;
     const cluster = this.ctx.store.current?.clusters.get(this.clusterId);
     const next = cluster?.protocol === 'http1' ? cluster.balancer.pick(this.clientIp) : null;
     if (!next) return;
@@ -299,8 +274,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.abortUpstream();
   }
 
+  /** Abandons the upstream request, which then reports nothing more. */
   private abortUpstream(): void {
-    this.dispatch?.abort(CLIENT_GONE);
+    this.upstream?.abort(this);
+    this.upstream = null;
     this.upstreamStream?.destroy();
   }
 
@@ -319,7 +296,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.clientGone = true;
       this.abortUpstream();
     }
-    if (this.upstreamStream === null && !this.dispatching) this.release();
+    if (this.upstreamStream === null && this.upstream === null) this.release();
     ctx.inFlight--;
     const durationMs = performance.now() - this.started;
     const status = res.writableFinished || res.headersSent ? res.statusCode : 499;
@@ -381,7 +358,8 @@ function onH2Data(this: http2.ClientHttp2Stream, chunk: Buffer): void {
   exchangeOf(this).bytes += chunk.length;
 }
 function onClientDrain(this: ClientResponse): void {
-  exchangeOf(this).dispatch?.resume();
+  const exchange = exchangeOf(this);
+  exchange.upstream?.resume(exchange);
 }
 function onResponseClose(this: ClientResponse): void {
   exchangeOf(this).finished();

@@ -1,63 +1,34 @@
-import { isIP } from 'node:net';
-import { buildConnector, Pool } from 'undici';
 import type { UpstreamTlsTarget } from './tls-options.js';
+import { UpstreamPool } from './http1/upstream-pool.js';
 
 /** Idle upstream connections close before a typical upstream's own keep-alive timeout (Node: 5 s) to avoid reuse races. */
-const IDLE_CONNECTION_TIMEOUT_MS = 4_000;
-/** Connecting may take this long before the request fails with 504 (the proxy's upstream timeout still bounds it). */
-const CONNECT_TIMEOUT_MS = 10_000;
-
-/** The connections to one endpoint, and the `servername` every request dispatched on them must carry. */
-export interface Http1Pool {
-  readonly dispatcher: Pool;
-  /**
-   * undici derives a request's TLS server name from its Host header, and drops a pool's connections whenever that
-   * name changes. Upstream TLS must present the cluster's configured name whatever the client asked for, so every
-   * request on a pool carries this one constant and the pool's connector sets the real SNI itself.
-   */
-  readonly servername: string | undefined;
-}
-
-function createPool(address: string, port: number, tls: UpstreamTlsTarget | null): Http1Pool {
-  const origin = `${tls ? 'https' : 'http'}://${isIP(address) === 6 ? `[${address}]` : address}:${port}`;
-  // HTTP/1.1 only: undici would otherwise offer h2 in ALPN and speak HTTP/2 to an upstream that accepts it, outside
-  // the llhttp rules the proxy holds responses to (gRPC clusters have their own HTTP/2 sessions).
-  const connector = buildConnector({ ...tls?.connect, timeout: CONNECT_TIMEOUT_MS, allowH2: false } as buildConnector.BuildOptions);
-  // No SNI for an IP address (RFC 6066): null lets undici's connector leave it out.
-  const sni = tls && isIP(tls.serverName) === 0 ? tls.serverName : null;
-  const dispatcher = new Pool(origin, {
-    keepAliveTimeout: IDLE_CONNECTION_TIMEOUT_MS,
-    keepAliveMaxTimeout: IDLE_CONNECTION_TIMEOUT_MS,
-    // The proxy bounds waiting for headers itself (upstreamTimeoutMs, a 504); a body may take as long as it takes.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    allowH2: false,
-    connect: tls ? (options, callback) => connector({ ...options, servername: sni ?? undefined }, callback) : connector,
-  });
-  return { dispatcher, servername: tls ? (sni ?? address) : undefined };
-}
+const IDLE_CONNECTION_TIMEOUT_MS = 3_000;
+/** How often idle connections are looked at: one timer for every pool, none per connection or request. */
+const IDLE_SWEEP_INTERVAL_MS = 1_000;
 
 /**
- * One undici connection pool per upstream endpoint, shared by every cluster that lists the endpoint and reused across
+ * One connection pool per upstream endpoint, shared by every cluster that lists the endpoint and reused across
  * configuration generations, so a config swap never costs a reconnect. Plain endpoints are keyed `address:port`;
  * TLS endpoints are keyed by the endpoint and the TLS parameters' fingerprint and their pool carries those parameters,
  * so changed parameters (a rotated CA or client certificate) get a new pool while unchanged ones keep their
- * connections and TLS sessions.
+ * connections and TLS sessions. Keys that leave the table are closed gracefully: requests already on them finish,
+ * then their connections close.
  *
- * undici rather than node:http's Agent and ClientRequest: measured in bench/ (node-undici against node-http), it
- * halves the CPU a proxied request costs on the upstream side, and it parses responses with the same llhttp rules.
- * Keys that leave the table are closed gracefully: requests already on them finish, then their connections close.
+ * The proxy's own client (./http1) rather than undici or node:http's Agent: measured in bench/, it costs less CPU
+ * per proxied request than either, and it reads responses with node:http's own parser and settings.
  */
 export class Http1Pools {
-  private readonly pools = new Map<string, Http1Pool>();
+  private readonly pools = new Map<string, UpstreamPool>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   /** `tls` must be the same for every call with the same key (the key includes its fingerprint). */
-  acquire(key: string, address: string, port: number, tls: UpstreamTlsTarget | null): Http1Pool {
+  acquire(key: string, address: string, port: number, tls: UpstreamTlsTarget | null): UpstreamPool {
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = createPool(address, port, tls);
+      pool = new UpstreamPool(address, port, tls);
       this.pools.set(key, pool);
     }
+    this.sweeper ??= setInterval(() => this.closeIdle(), IDLE_SWEEP_INTERVAL_MS).unref();
     return pool;
   }
 
@@ -66,7 +37,7 @@ export class Http1Pools {
     for (const [key, pool] of this.pools) {
       if (liveKeys.has(key)) continue;
       this.pools.delete(key);
-      pool.dispatcher.close().catch(() => undefined);
+      pool.close();
     }
   }
 
@@ -75,7 +46,14 @@ export class Http1Pools {
   }
 
   destroyAll(): void {
-    for (const pool of this.pools.values()) pool.dispatcher.destroy().catch(() => undefined);
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    for (const pool of this.pools.values()) pool.destroy();
     this.pools.clear();
+  }
+
+  private closeIdle(): void {
+    const cutoff = Date.now() - IDLE_CONNECTION_TIMEOUT_MS;
+    for (const pool of this.pools.values()) pool.closeIdleSince(cutoff);
   }
 }

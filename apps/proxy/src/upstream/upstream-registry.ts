@@ -1,7 +1,8 @@
 import type { Certificate, Cluster, LbPolicy } from '@portico/model';
 import type { Logger } from '../observability/logger.js';
 import { createBalancer, type Balancer } from './balancers/index.js';
-import { Http1Pools, type Http1Pool } from './http1-pools.js';
+import { Http1Pools } from './http1-pools.js';
+import type { UpstreamPool } from './http1/upstream-pool.js';
 import { H2SessionPool, type H2Origin } from './h2-session-pool.js';
 import { certificatesById, resolveUpstreamTls, type UpstreamTlsTarget } from './tls-options.js';
 
@@ -20,7 +21,7 @@ export interface UpstreamEndpoint {
 /** An endpoint spoken to in HTTP/1.1 (over TLS when its cluster says so), over a pool of keep-alive connections. */
 export interface Http1Endpoint extends UpstreamEndpoint {
   readonly kind: 'http1';
-  readonly pool: Http1Pool;
+  readonly pool: UpstreamPool;
 }
 
 /** An endpoint spoken to in HTTP/2 (gRPC), over pooled sessions. */

@@ -1,0 +1,308 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type net from 'node:net';
+import type { Readable } from 'node:stream';
+import { HTTPParser, type HttpParser, type ParserError } from '../../http1/llhttp.js';
+import { bodyFraming, requestHead, type BodyFraming } from './request-head.js';
+
+/** A request for an upstream: what goes on the wire, and the client body to stream after the head (or null). */
+export interface UpstreamRequest {
+  readonly method: string;
+  readonly target: string;
+  readonly headers: OutgoingHttpHeaders;
+  readonly body: Readable | null;
+}
+
+/**
+ * What an upstream request reports, in order: the final response head, its body, its end; or an error instead at
+ * any point. Nothing is reported after an error, after the end, or once the request was aborted.
+ */
+export interface UpstreamHandler {
+  /** The request's body has been handed to the socket in full. */
+  onRequestSent(): void;
+  /** The final response (1xx are read and skipped, as node:http's client does). */
+  onResponseStart(status: number, headers: IncomingHttpHeaders): void;
+  onResponseData(chunk: Buffer): void;
+  onResponseEnd(): void;
+  onResponseError(err: NodeJS.ErrnoException): void;
+}
+
+/** What a connection needs from its pool. */
+export interface ConnectionOwner {
+  /** `host` for a request that carries none (the endpoint). */
+  readonly defaultHost: string;
+  /** The response is complete and the connection may carry another request. */
+  release(connection: UpstreamConnection): void;
+  /** The connection closed. */
+  forget(connection: UpstreamConnection): void;
+}
+
+/** llhttp: skip the body of this message (HEAD, 304, 1xx), as node:http's client answers it. */
+const SKIP_BODY = 1;
+const STATUS_NOT_MODIFIED = 304;
+
+/** The upstream closed the connection before the response was complete; a request sent on it may be retried. */
+export const UPSTREAM_CLOSED = 'UPSTREAM_CLOSED';
+
+function connectionError(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
+}
+
+/**
+ * One keep-alive connection to an upstream, carrying one request at a time: the request head written in one piece,
+ * the body streamed behind it, and the response read by Node's own llhttp in response mode with node:http's client
+ * settings (strict parsing, its header limits), so what the proxy accepts from an upstream is exactly what node:http
+ * accepts. Bytes that arrive when no response is expected end the connection, so a response can never be taken for
+ * the answer to a later request.
+ */
+export class UpstreamConnection {
+  /** When the connection went back to its pool (for the pool's idle sweep). */
+  idleSince = 0;
+  private readonly parser: HttpParser;
+  private handler: UpstreamHandler | null = null;
+  private body: Readable | null = null;
+  private framing: BodyFraming = 'none';
+  private requestSent = false;
+  private headOnly = false;
+  private keepAlive = false;
+  /** The message being read is a 1xx: its end is not the response's. */
+  private informational = false;
+  /** The response completed during the parse in progress; what to do with the connection is decided after it. */
+  private completed = false;
+  /** A message began that no request asked for. */
+  private unsolicited = false;
+  /** Header lines of a response with more than 32 of them arrive in parts (llhttp's kOnHeaders). */
+  private partialHeaders: string[] | null = null;
+  private socketError: NodeJS.ErrnoException | null = null;
+  /** The connection cannot carry another request (the upstream or the exchange ended it, or it said close). */
+  private spent = false;
+
+  constructor(
+    private readonly owner: ConnectionOwner,
+    readonly socket: net.Socket,
+  ) {
+    const parser = new HTTPParser();
+    // As node:http's client: maxHeaderSize 0 is Node's default (16 KiB), no lenient flags, 2,000 header lines.
+    parser.initialize(HTTPParser.RESPONSE, {}, 0, HTTPParser.kLenientNone);
+    parser.maxHeaderPairs = 4_000;
+    parser[HTTPParser.kOnMessageBegin] = () => this.messageBegan();
+    parser[HTTPParser.kOnHeaders] = (headers: string[]) => this.headersArrived(headers);
+    parser[HTTPParser.kOnHeadersComplete] = (
+      _versionMajor: number,
+      _versionMinor: number,
+      headers: string[] | undefined,
+      _method: number,
+      _url: string | undefined,
+      statusCode: number,
+      _statusMessage: string | undefined,
+      upgrade: boolean,
+      shouldKeepAlive: boolean,
+    ) => this.headersCompleted(headers, statusCode, upgrade, shouldKeepAlive);
+    parser[HTTPParser.kOnBody] = (chunk: Buffer) => this.handler?.onResponseData(chunk);
+    parser[HTTPParser.kOnMessageComplete] = () => this.messageCompleted();
+    this.parser = parser;
+    socket.on('data', (chunk: Buffer) => this.received(chunk));
+    socket.on('end', () => this.ended());
+    socket.on('error', (err: NodeJS.ErrnoException) => (this.socketError = err));
+    socket.on('close', () => this.socketClosed());
+  }
+
+  /** `handler`'s request is in progress here (not over, failed or abandoned). */
+  carries(handler: UpstreamHandler): boolean {
+    return this.handler === handler;
+  }
+
+  /** Sends `request`; `handler` hears about its response. Errors, even for a request that cannot be sent, go to it. */
+  send(request: UpstreamRequest, handler: UpstreamHandler): void {
+    this.handler = handler;
+    this.requestSent = false;
+    this.headOnly = request.method === 'HEAD';
+    this.keepAlive = false;
+    this.framing = bodyFraming(request.headers, request.body !== null);
+    let head: string;
+    try {
+      head = requestHead(request.method, request.target, request.headers, this.owner.defaultHost, this.framing);
+    } catch (err) {
+      return this.fail(err as NodeJS.ErrnoException);
+    }
+    this.socket.write(head, 'latin1');
+    if (request.body === null) {
+      this.requestSent = true;
+      return;
+    }
+    this.body = request.body;
+    request.body.on('data', this.bodyData);
+    request.body.on('end', this.bodyEnded);
+    request.body.on('error', this.bodyFailed);
+  }
+
+  /** Abandons `handler`'s request (the client left, or was answered 504): the connection cannot be reused. */
+  abort(handler: UpstreamHandler): void {
+    if (this.handler !== handler) return;
+    this.handler = null;
+    this.detachBody();
+    this.socket.destroy();
+  }
+
+  /** The client is not reading: stop reading the response until it does. */
+  pause(handler: UpstreamHandler): void {
+    if (this.handler === handler) this.socket.pause();
+  }
+
+  resume(handler: UpstreamHandler): void {
+    if (this.handler === handler) this.socket.resume();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private readonly bodyData = (chunk: Buffer): void => {
+    if (this.framing === 'chunked') {
+      if (chunk.length === 0) return;
+      this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      this.socket.write(chunk);
+      if (!this.socket.write('\r\n', 'latin1')) this.waitForDrain();
+    } else if (!this.socket.write(chunk)) {
+      this.waitForDrain();
+    }
+  };
+
+  private waitForDrain(): void {
+    const body = this.body!;
+    body.pause();
+    this.socket.once('drain', () => {
+      if (this.body === body) body.resume();
+    });
+  }
+
+  private readonly bodyEnded = (): void => {
+    if (this.framing === 'chunked') this.socket.write('0\r\n\r\n', 'latin1');
+    this.detachBody();
+    this.requestSent = true;
+    this.handler?.onRequestSent();
+  };
+
+  private readonly bodyFailed = (err: Error): void => {
+    // The client's upload broke off: the upstream cannot be sent a complete request on this connection.
+    this.fail(Object.assign(new Error(`the client's request body failed: ${err.message}`), { code: 'ECONNRESET' }));
+  };
+
+  private detachBody(): void {
+    const body = this.body;
+    if (body === null) return;
+    this.body = null;
+    body.off('data', this.bodyData);
+    body.off('end', this.bodyEnded);
+    body.off('error', this.bodyFailed);
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.handler === null) {
+      // Nothing was asked on this connection (idle, or its request abandoned): whatever this is, it answers nothing.
+      this.socket.destroy();
+      return;
+    }
+    const result = this.parser.execute(chunk);
+    if (typeof result !== 'number') return this.fail(parseError(result));
+    this.settle();
+  }
+
+  /** After a parse: a complete response frees the connection, unless the upstream said more than it was asked. */
+  private settle(): void {
+    if (!this.completed) return;
+    this.completed = false;
+    if (this.unsolicited || this.spent) return void this.socket.destroy();
+    this.owner.release(this);
+  }
+
+  private messageBegan(): void {
+    if (this.handler === null || this.completed) this.unsolicited = true;
+  }
+
+  private headersArrived(headers: string[]): void {
+    this.partialHeaders = this.partialHeaders === null ? headers : this.partialHeaders.concat(headers);
+  }
+
+  private headersCompleted(lines: string[] | undefined, status: number, upgrade: boolean, shouldKeepAlive: boolean): number {
+    const handler = this.handler;
+    const raw = this.partialHeaders === null ? (lines ?? []) : this.partialHeaders.concat(lines ?? []);
+    this.partialHeaders = null;
+    if (handler === null || this.unsolicited) return SKIP_BODY;
+    if (upgrade || status === 101) {
+      // The proxy never asks an HTTP request to switch protocols here (upgrades have their own path).
+      this.fail(connectionError('UPSTREAM_BAD_RESPONSE', 'upstream switched protocols unasked'));
+      return SKIP_BODY;
+    }
+    if (status < 200) {
+      this.informational = true;
+      return SKIP_BODY;
+    }
+    this.keepAlive = shouldKeepAlive;
+    handler.onResponseStart(status, headerObject(raw));
+    return this.headOnly || status === STATUS_NOT_MODIFIED ? SKIP_BODY : 0;
+  }
+
+  private messageCompleted(): void {
+    if (this.informational) {
+      this.informational = false;
+      return;
+    }
+    const handler = this.handler;
+    if (handler === null) return;
+    this.handler = null;
+    this.completed = true;
+    // Reusable only when both directions are over: a response that came before the whole body was sent leaves the
+    // upstream reading a request the proxy stops sending.
+    if (!this.keepAlive || !this.requestSent) this.spent = true;
+    this.detachBody();
+    if (this.socket.isPaused()) this.socket.resume();
+    handler.onResponseEnd();
+  }
+
+  private ended(): void {
+    // A close-delimited body ends here; anything else in progress is cut short.
+    const result = this.parser.finish();
+    if (result !== undefined) return this.fail(parseError(result));
+    this.settle();
+    this.fail(connectionError(UPSTREAM_CLOSED, 'upstream closed the connection'));
+  }
+
+  private socketClosed(): void {
+    this.spent = true;
+    this.fail(this.socketError ?? connectionError(UPSTREAM_CLOSED, 'upstream closed the connection'));
+    this.owner.forget(this);
+    // Not inside a parser callback (a close is never emitted synchronously from one).
+    this.parser.close();
+  }
+
+  /** Reports `err` to the request in progress, if any, and closes the connection. */
+  private fail(err: NodeJS.ErrnoException): void {
+    const handler = this.handler;
+    this.handler = null;
+    this.spent = true;
+    this.detachBody();
+    this.socket.destroy();
+    handler?.onResponseError(err);
+  }
+}
+
+function parseError(err: ParserError): NodeJS.ErrnoException {
+  return Object.assign(new Error(`upstream response refused: ${err.reason ?? err.message}`), { code: err.code });
+}
+
+/**
+ * Header lines as an object: names lower-cased, a repeated header's values in an array (what relaying needs to keep
+ * Set-Cookie lines apart and to drop a second Content-Type).
+ */
+function headerObject(raw: string[]): IncomingHttpHeaders {
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    const prior = headers[name];
+    if (prior === undefined) headers[name] = value;
+    else if (Array.isArray(prior)) prior.push(value);
+    else headers[name] = [prior, value];
+  }
+  return headers as IncomingHttpHeaders;
+}
