@@ -1,16 +1,7 @@
 import type net from 'node:net';
-import { CONTINUE_EXPECTATION, HTTPParser, METHODS, type HttpParser, type ParserError } from './llhttp.js';
+import { CONTINUE_EXPECTATION, ConsumedSocket, HTTPParser, METHODS, type HttpParser, type ParserError } from './llhttp.js';
 import { Http1Request, joinHeaderLines } from './request.js';
 import { Http1Response, type ResponseChannel } from './response.js';
-
-/** A libuv stream handle (TCP, or TLS) the parser can read from directly. */
-interface ConsumableHandle {
-  isStreamBase?: boolean;
-  _consumed?: boolean;
-  reading?: boolean;
-  readStart(): number;
-  readStop(): number;
-}
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
@@ -60,8 +51,8 @@ export class Http1Connection implements ResponseChannel {
   private partialHeaders: string[] = [];
   private partialUrl = '';
   private upgradeRequest: Http1Request | null = null;
-  /** The socket handle the parser reads from, while it does. */
-  private consumedHandle: ConsumableHandle | null = null;
+  /** The socket handle the parser reads from. */
+  private readonly reading: ConsumedSocket;
   private bodyFull = false;
   private queueFull = false;
   /** The client is not reading its responses: no further request is read until it does (node:http does the same). */
@@ -101,15 +92,8 @@ export class Http1Connection implements ResponseChannel {
     this.parser = parser;
     for (const [event, listener] of this.socketListeners()) socket.on(event, listener);
     socket.setTimeout(host.socketIdleTimeoutMs);
-    // As node:http: the parser reads the socket's handle itself, so no JS Buffer is made and no 'data' event emitted
-    // per read (and no 64 KiB read buffer allocated and shrunk each time). The 'data' listener above starts the
-    // reading, and serves a socket whose handle cannot be consumed.
-    const handle = (socket as unknown as { _handle?: ConsumableHandle | null })._handle;
-    if (handle?.isStreamBase && !handle._consumed) {
-      handle._consumed = true;
-      parser.consume(handle);
-      this.consumedHandle = handle;
-    }
+    // As node:http. The 'data' listener above starts the reading, and serves a socket whose handle cannot be consumed.
+    this.reading = new ConsumedSocket(parser, socket);
   }
 
   get closed(): boolean {
@@ -192,13 +176,6 @@ export class Http1Connection implements ResponseChannel {
     else if (this.upgradeRequest) this.handOver(this.upgradeRequest, this.parser.getCurrentBuffer().subarray(result));
   }
 
-  /** Gives the socket's reading back to net.Socket (an upgrade, or the end). */
-  private unconsume(): void {
-    if (!this.consumedHandle) return;
-    this.parser.unconsume();
-    this.consumedHandle._consumed = false;
-    this.consumedHandle = null;
-  }
 
   /** The client's FIN: as node:http (without httpAllowHalfOpen), a truncated message is an error, else we close too. */
   private readonly onEnd = (): void => {
@@ -223,7 +200,7 @@ export class Http1Connection implements ResponseChannel {
     this.current = null;
     res?.closed();
     this.waiting.length = 0;
-    this.unconsume();
+    this.reading.release();
     const parser = this.parser;
     // Never closed from inside one of its own callbacks (node:http defers it the same way).
     setImmediate(() => parser.close());
@@ -252,18 +229,7 @@ export class Http1Connection implements ResponseChannel {
   };
 
   private updateReading(): void {
-    const stop = this.bodyFull || this.queueFull || this.outputFull;
-    const handle = this.consumedHandle;
-    if (!handle) {
-      if (stop) this.socket.pause();
-      else this.socket.resume();
-      return;
-    }
-    // net.Socket's pause() stops a handle only through its own reads, which a consumed handle no longer makes.
-    if (this.socket.destroyed || handle.reading === !stop) return;
-    handle.reading = !stop;
-    if (stop) handle.readStop();
-    else handle.readStart();
+    this.reading.setReading(!(this.bodyFull || this.queueFull || this.outputFull));
   }
 
   private messageBegan(): void {
@@ -394,7 +360,7 @@ export class Http1Connection implements ResponseChannel {
     this.host.forget(this);
     for (const [event, listener] of this.socketListeners()) socket.off(event, listener);
     socket.setTimeout(0);
-    this.unconsume();
+    this.reading.release();
     // The 'data' listener is gone: the new owner decides when the socket flows.
     (socket as { readableFlowing: boolean | null }).readableFlowing = null;
     const parser = this.parser;

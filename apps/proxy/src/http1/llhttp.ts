@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type net from 'node:net';
 
 /**
  * Node's own llhttp binding, as node:http's server drives it (lib/_http_common.js). Using the very parser node:http
@@ -75,3 +76,59 @@ function learnMethodNumbers(names: readonly string[]): string[] {
 export const CONTINUE_EXPECTATION = common.continueExpression;
 export const hasInvalidHeaderChar = common._checkInvalidHeaderChar;
 export const isHttpToken = common._checkIsHttpToken;
+
+/** A libuv stream handle (TCP, or TLS) the parser can read from directly. */
+interface ConsumableHandle {
+  isStreamBase?: boolean;
+  _consumed?: boolean;
+  reading?: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+
+/**
+ * `parser` reading `socket`'s handle itself, as node:http's server does: no JS Buffer is made and no 'data' event
+ * emitted per read (and no 64 KiB read buffer allocated and shrunk each time); each read's result comes to the
+ * parser's kOnExecute. An end of stream or a read error still reaches the socket ('end', 'error').
+ */
+export class ConsumedSocket {
+  private handle: ConsumableHandle | null;
+
+  /** Whether `socket`'s handle could be consumed: if not, the socket's 'data' events must feed the parser. */
+  get consumed(): boolean {
+    return this.handle !== null;
+  }
+
+  constructor(
+    private readonly parser: HttpParser,
+    private readonly socket: net.Socket,
+  ) {
+    const handle = (socket as unknown as { _handle?: ConsumableHandle | null })._handle;
+    this.handle = handle?.isStreamBase && !handle._consumed ? handle : null;
+    if (this.handle === null) return;
+    this.handle._consumed = true;
+    parser.consume(this.handle);
+  }
+
+  /** Stops or restarts reading: net.Socket's pause() acts only through its own reads, which a consumed handle no longer makes. */
+  setReading(reading: boolean): void {
+    const { handle } = this;
+    if (!handle) {
+      if (reading) this.socket.resume();
+      else this.socket.pause();
+      return;
+    }
+    if (this.socket.destroyed || handle.reading === reading) return;
+    handle.reading = reading;
+    if (reading) handle.readStart();
+    else handle.readStop();
+  }
+
+  /** Gives the socket's reading back to net.Socket (an upgrade, or the end). */
+  release(): void {
+    if (!this.handle) return;
+    this.parser.unconsume();
+    this.handle._consumed = false;
+    this.handle = null;
+  }
+}

@@ -78,15 +78,27 @@ export const FIRST_VALUE_ONLY = new Set([
 ]);
 
 /**
- * An HTTP/1.1 upstream response's headers as relayed: end-to-end only, and a repeated single-value header reduced to
- * its first value, as node:http reads it. The upstream connection hands every repetition over as an array; other repeated headers
- * (Set-Cookie, Vary...) stay separate lines, which means the same as one comma-joined line.
+ * An HTTP/1.1 upstream response's header lines (name, value, name, value... as llhttp reads them) as relayed, in one
+ * pass: names lower-cased, end-to-end only, and a repeated single-value header reduced to its first value, as
+ * node:http reads it. Other repeated headers (Set-Cookie, Vary...) stay separate lines, which means the same as one
+ * comma-joined line.
  */
-export function relayedResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const out = stripHopByHop(headers);
-  for (const name in out) {
-    const value = out[name];
-    if (Array.isArray(value) && FIRST_VALUE_ONLY.has(name)) out[name] = value[0];
+export function relayedResponseHeaders(lines: readonly string[]): OutgoingHttpHeaders {
+  let connection: string[] | undefined;
+  for (let i = 0; i < lines.length; i += 2) {
+    if (lines[i]!.length === 10 && lines[i]!.toLowerCase() === 'connection') (connection ??= []).push(lines[i + 1]!);
+  }
+  const named = connectionTokens(connection);
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < lines.length; i += 2) {
+    const name = lines[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
+    const value = lines[i + 1]!;
+    const prior = out[name];
+    if (prior === undefined) out[name] = value;
+    else if (FIRST_VALUE_ONLY.has(name)) continue;
+    else if (Array.isArray(prior)) prior.push(value);
+    else out[name] = [prior, value];
   }
   return out;
 }

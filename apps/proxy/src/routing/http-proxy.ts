@@ -123,9 +123,9 @@ class Exchange implements UpstreamHandler {
 
   // 1xx (102, 103) never come here (the connection skips them), and the wait for the final answer stays bounded by
   // the timer.
-  onResponseStart(status: number, headers: http.IncomingHttpHeaders): void {
+  onResponseStart(status: number, headerLines: string[]): void {
     clearTimeout(this.timer);
-    writeHead(this.res, status, relayedResponseHeaders(headers));
+    writeHead(this.res, status, relayedResponseHeaders(headerLines));
   }
 
   onResponseData(chunk: Buffer): void {

@@ -1,7 +1,7 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type net from 'node:net';
 import type { Readable } from 'node:stream';
-import { HTTPParser, type HttpParser, type ParserError } from '../../http1/llhttp.js';
+import { ConsumedSocket, HTTPParser, type HttpParser, type ParserError } from '../../http1/llhttp.js';
 import { bodyFraming, requestHead, type BodyFraming } from './request-head.js';
 
 /** A request for an upstream: what goes on the wire, and the client body to stream after the head (or null). */
@@ -19,8 +19,8 @@ export interface UpstreamRequest {
 export interface UpstreamHandler {
   /** The request's body has been handed to the socket in full. */
   onRequestSent(): void;
-  /** The final response (1xx are read and skipped, as node:http's client does). */
-  onResponseStart(status: number, headers: IncomingHttpHeaders): void;
+  /** The final response (1xx are read and skipped, as node:http's client does); header lines as llhttp read them. */
+  onResponseStart(status: number, headerLines: string[]): void;
   onResponseData(chunk: Buffer): void;
   onResponseEnd(): void;
   onResponseError(err: NodeJS.ErrnoException): void;
@@ -58,6 +58,7 @@ export class UpstreamConnection {
   /** When the connection went back to its pool (for the pool's idle sweep). */
   idleSince = 0;
   private readonly parser: HttpParser;
+  private readonly reading: ConsumedSocket;
   private handler: UpstreamHandler | null = null;
   private body: Readable | null = null;
   private framing: BodyFraming = 'none';
@@ -99,11 +100,14 @@ export class UpstreamConnection {
     ) => this.headersCompleted(headers, statusCode, upgrade, shouldKeepAlive);
     parser[HTTPParser.kOnBody] = (chunk: Buffer) => this.handler?.onResponseData(chunk);
     parser[HTTPParser.kOnMessageComplete] = () => this.messageCompleted();
+    parser[HTTPParser.kOnExecute] = (result: number | ParserError) => this.parsed(result);
     this.parser = parser;
-    socket.on('data', (chunk: Buffer) => this.received(chunk));
+    socket.on('data', (chunk: Buffer) => this.parsed(parser.execute(chunk)));
     socket.on('end', () => this.ended());
     socket.on('error', (err: NodeJS.ErrnoException) => (this.socketError = err));
     socket.on('close', () => this.socketClosed());
+    // As the proxy's HTTP/1.1 server (and node:http's) does; the 'data' listener serves a handle it cannot consume.
+    this.reading = new ConsumedSocket(parser, socket);
   }
 
   /** `handler`'s request is in progress here (not over, failed or abandoned). */
@@ -145,11 +149,11 @@ export class UpstreamConnection {
 
   /** The client is not reading: stop reading the response until it does. */
   pause(handler: UpstreamHandler): void {
-    if (this.handler === handler) this.socket.pause();
+    if (this.handler === handler) this.reading.setReading(false);
   }
 
   resume(handler: UpstreamHandler): void {
-    if (this.handler === handler) this.socket.resume();
+    if (this.handler === handler) this.reading.setReading(true);
   }
 
   destroy(): void {
@@ -196,23 +200,20 @@ export class UpstreamConnection {
     body.off('error', this.bodyFailed);
   }
 
-  private received(chunk: Buffer): void {
-    if (this.handler === null) {
-      // Nothing was asked on this connection (idle, or its request abandoned): whatever this is, it answers nothing.
-      this.socket.destroy();
-      return;
-    }
-    const result = this.parser.execute(chunk);
+  /** A read parsed (by the consuming parser, or from a 'data' event): its byte count, or the parse error. */
+  private parsed(result: number | ParserError): void {
     if (typeof result !== 'number') return this.fail(parseError(result));
+    // Bytes no request asked for (on an idle connection, or after a complete response): they answer nothing.
+    if (this.unsolicited) return this.fail(connectionError('UPSTREAM_BAD_RESPONSE', 'upstream sent more than the response'));
     this.settle();
   }
 
-  /** After a parse: a complete response frees the connection, unless the upstream said more than it was asked. */
+  /** After a parse: a complete response frees the connection, if it may carry another request. */
   private settle(): void {
     if (!this.completed) return;
     this.completed = false;
-    if (this.unsolicited || this.spent) return void this.socket.destroy();
-    this.owner.release(this);
+    if (this.spent) this.socket.destroy();
+    else this.owner.release(this);
   }
 
   private messageBegan(): void {
@@ -238,7 +239,7 @@ export class UpstreamConnection {
       return SKIP_BODY;
     }
     this.keepAlive = shouldKeepAlive;
-    handler.onResponseStart(status, headerObject(raw));
+    handler.onResponseStart(status, raw);
     return this.headOnly || status === STATUS_NOT_MODIFIED ? SKIP_BODY : 0;
   }
 
@@ -255,7 +256,7 @@ export class UpstreamConnection {
     // upstream reading a request the proxy stops sending.
     if (!this.keepAlive || !this.requestSent) this.spent = true;
     this.detachBody();
-    if (this.socket.isPaused()) this.socket.resume();
+    this.reading.setReading(true);
     handler.onResponseEnd();
   }
 
@@ -271,8 +272,10 @@ export class UpstreamConnection {
     this.spent = true;
     this.fail(this.socketError ?? connectionError(UPSTREAM_CLOSED, 'upstream closed the connection'));
     this.owner.forget(this);
-    // Not inside a parser callback (a close is never emitted synchronously from one).
-    this.parser.close();
+    this.reading.release();
+    // Later, as the HTTP/1.1 server does: the handle may still be handing the parser its last read.
+    const { parser } = this;
+    setImmediate(() => parser.close());
   }
 
   /** Reports `err` to the request in progress, if any, and closes the connection. */
@@ -290,19 +293,3 @@ function parseError(err: ParserError): NodeJS.ErrnoException {
   return Object.assign(new Error(`upstream response refused: ${err.reason ?? err.message}`), { code: err.code });
 }
 
-/**
- * Header lines as an object: names lower-cased, a repeated header's values in an array (what relaying needs to keep
- * Set-Cookie lines apart and to drop a second Content-Type).
- */
-function headerObject(raw: string[]): IncomingHttpHeaders {
-  const headers: Record<string, string | string[]> = {};
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    const value = raw[i + 1]!;
-    const prior = headers[name];
-    if (prior === undefined) headers[name] = value;
-    else if (Array.isArray(prior)) prior.push(value);
-    else headers[name] = [prior, value];
-  }
-  return headers as IncomingHttpHeaders;
-}
