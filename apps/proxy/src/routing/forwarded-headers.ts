@@ -26,10 +26,14 @@ export const CLIENT_CERT_SUBJECT: unique symbol = Symbol('portico.clientCertSubj
 /** Request headers as the listeners hand them on: what the client sent, plus what the proxy verified. */
 type ReceivedHeaders = IncomingHttpHeaders & { [CLIENT_CERT_SUBJECT]?: string };
 
+const USUAL_CONNECTION_VALUES = new Set(['keep-alive', 'close']);
+
 /** Headers listed in a `Connection` header are hop-by-hop too (RFC 9110 §7.6.1). */
 function connectionTokens(connection: string | string[] | undefined): Set<string> | null {
   if (!connection) return null;
   const value = Array.isArray(connection) ? connection.join(',') : connection;
+  // The usual values name no other header (keep-alive is hop-by-hop already): no split per request for them.
+  if (value.length <= 10 && USUAL_CONNECTION_VALUES.has(value.toLowerCase())) return null;
   const tokens = new Set<string>();
   for (const token of value.split(',')) {
     const name = token.trim().toLowerCase();
