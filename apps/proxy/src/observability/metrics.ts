@@ -1,11 +1,12 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { UpstreamFailureReason } from '../upstream/upstream-errors.js';
 import { TrafficStats } from './traffic-stats.js';
 
 /** Why a connection on the TLS port ended before TLS was established; a closed set, so bounded label values. */
 export type TlsHandshakeErrorReason = 'client_hello_timeout' | 'client_hello_invalid' | 'client_hello_closed' | 'tls_handshake';
 
-/** tls_verify: the upstream's certificate failed verification (chain or name); tls: TLS to the upstream failed otherwise. */
-export type UpstreamErrorReason = 'refused' | 'reset' | 'timeout' | 'no_endpoints' | 'tls_verify' | 'tls';
+/** Why a request was not served by an upstream: no endpoints, or an UpstreamFailureReason (see upstream-errors). */
+export type UpstreamErrorReason = UpstreamFailureReason | 'no_endpoints';
 
 /**
  * Why a connection to a host that requires a client certificate was refused: none sent, not chaining to the host's

@@ -59,6 +59,8 @@ class Exchange implements UpstreamHandler {
   upstream: UpstreamConnection | null = null;
   /** The client went away before the response was complete. */
   clientGone = false;
+  /** The client response refused a write: the upstream is paused until it drains (one listener, however many refusals). */
+  awaitingDrain = false;
   timer: NodeJS.Timeout | undefined;
   bytes = 0;
   timedOut = false;
@@ -111,7 +113,7 @@ class Exchange implements UpstreamHandler {
     const body = this.retried || hasNoBody(req) ? null : bodyOf(req);
     const connection = endpoint.pool.request({ method: req.method ?? 'GET', target: this.upstreamPath, headers, body }, this);
     // A request that could not be sent (a header value it cannot carry) has reported its error already.
-    if (connection.carries(this)) this.upstream = connection;
+    if (connection?.carries(this)) this.upstream = connection;
   }
 
   // The upstream connection's handler (HTTP/1.1 upstreams). A retry sends again only after the previous attempt
@@ -132,7 +134,8 @@ class Exchange implements UpstreamHandler {
     this.bytes += chunk.length;
     // Both response types take (chunk) and emit 'drain'; TypeScript cannot call the union of their overloads.
     const res = this.res as Http1Response;
-    if (!res.write(chunk)) {
+    if (!res.write(chunk) && !this.awaitingDrain) {
+      this.awaitingDrain = true;
       this.upstream?.pause(this);
       res.once('drain', onClientDrain);
     }
@@ -264,6 +267,7 @@ class Exchange implements UpstreamHandler {
     this.timedOut = true;
     this.ctx.metrics.upstreamError(this.clusterId ?? UNMATCHED, 'timeout');
     this.abortUpstream();
+    this.release();
     if (!this.res.headersSent) this.replyLocally(504, 'Gateway Timeout: upstream did not answer in time');
     else this.res.destroy();
   }
@@ -292,7 +296,9 @@ class Exchange implements UpstreamHandler {
   /** The client response is over (finished or aborted): abort the upstream if needed, then log and count. */
   finished(): void {
     const { res, ctx } = this;
-    if (!res.writableFinished) {
+    // An upstream request still in progress is abandoned too: an HTTP/2 client's reset finishes its response
+    // (writableFinished) without the response having been relayed.
+    if (!res.writableFinished || this.upstream !== null) {
       this.clientGone = true;
       this.abortUpstream();
     }
@@ -359,6 +365,7 @@ function onH2Data(this: http2.ClientHttp2Stream, chunk: Buffer): void {
 }
 function onClientDrain(this: ClientResponse): void {
   const exchange = exchangeOf(this);
+  exchange.awaitingDrain = false;
   exchange.upstream?.resume(exchange);
 }
 function onResponseClose(this: ClientResponse): void {
@@ -377,6 +384,9 @@ export function createRequestHandler(ctx: ProxyContext): (req: ClientRequest, re
     (req as Carrier)[EXCHANGE] = exchange;
     res.on('close', onResponseClose);
     req.on('error', onClientRequestError);
+    // An HTTP/2 stream reset mid-upload ends the request's body as if it were complete: 'aborted' comes first, and
+    // the upstream request must be abandoned then, or the upstream would take a cut upload for the whole one.
+    if (!(req instanceof Http1Request)) req.on('aborted', onClientRequestError);
 
     const config = ctx.store.current;
     if (!config) return exchange.replyLocally(503, NO_CONFIG_MESSAGE);

@@ -1,9 +1,10 @@
 import type { UpstreamTlsTarget } from './tls-options.js';
 import { UpstreamPool } from './http1/upstream-pool.js';
 
-/** Idle upstream connections close before a typical upstream's own keep-alive timeout (Node: 5 s) to avoid reuse races. */
-const IDLE_CONNECTION_TIMEOUT_MS = 3_000;
-/** How often idle connections are looked at: one timer for every pool, none per connection or request. */
+/**
+ * How often idle connections past their idle limit are closed: one timer for every pool, none per connection or
+ * request (a connection past its limit is never reused meanwhile: the pool checks when it takes one).
+ */
 const IDLE_SWEEP_INTERVAL_MS = 1_000;
 
 /**
@@ -53,7 +54,7 @@ export class Http1Pools {
   }
 
   private closeIdle(): void {
-    const cutoff = Date.now() - IDLE_CONNECTION_TIMEOUT_MS;
-    for (const pool of this.pools.values()) pool.closeIdleSince(cutoff);
+    const now = Date.now();
+    for (const pool of this.pools.values()) pool.closeExpired(now);
   }
 }

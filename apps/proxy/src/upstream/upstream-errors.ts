@@ -1,7 +1,13 @@
 import type { Logger } from '../observability/logger.js';
+import { INVALID_UPSTREAM_REQUEST } from './http1/request-head.js';
+import { UPSTREAM_BAD_RESPONSE } from './http1/upstream-connection.js';
 
-/** Why an upstream could not be reached or broke off, before any response: a closed set of metric label values. */
-export type UpstreamFailureReason = 'refused' | 'reset' | 'timeout' | 'tls_verify' | 'tls';
+/**
+ * Why an upstream could not be reached, broke off, or gave no usable response: a closed set of metric label values.
+ * invalid_response: a response llhttp refuses, or one the client's protocol cannot carry; invalid_request: a request
+ * HTTP/1.1 cannot carry upstream (a value with a control character).
+ */
+export type UpstreamFailureReason = 'refused' | 'reset' | 'timeout' | 'tls_verify' | 'tls' | 'invalid_response' | 'invalid_request';
 
 /**
  * OpenSSL's certificate verification results (X509_V_ERR_* as Node names them) and Node's own name check: the
@@ -52,7 +58,9 @@ export function classifyUpstreamError(err: NodeJS.ErrnoException): UpstreamFailu
   const code = failureCode(err);
   if (code === undefined) return 'reset';
   if (code === 'ECONNREFUSED') return 'refused';
-  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
+  if (code === 'ETIMEDOUT') return 'timeout';
+  if (code.startsWith('HPE_') || code === UPSTREAM_BAD_RESPONSE) return 'invalid_response';
+  if (code === INVALID_UPSTREAM_REQUEST) return 'invalid_request';
   if (VERIFY_CODES.has(code)) return 'tls_verify';
   // ERR_SSL_* are OpenSSL failures (handshake alerts such as "certificate required", a peer that is not speaking
   // TLS); ERR_TLS_* are Node's (handshake timeout, renegotiation...).
@@ -77,6 +85,10 @@ export function upstreamFailureMessage(reason: UpstreamFailureReason): string {
       return 'Bad Gateway: the upstream certificate failed verification';
     case 'tls':
       return 'Bad Gateway: TLS with the upstream failed';
+    case 'invalid_response':
+      return 'Bad Gateway: the upstream response was invalid';
+    case 'invalid_request':
+      return 'Bad Gateway: the request cannot be sent to the upstream (a value HTTP/1.1 cannot carry)';
     default:
       return 'Bad Gateway: upstream closed the connection';
   }

@@ -4,8 +4,8 @@ import { hasInvalidHeaderChar } from '../../http1/llhttp.js';
 /** How a request's body is framed on the upstream connection. */
 export type BodyFraming = 'none' | 'length' | 'chunked';
 
-/** A request target: visible ASCII only, as llhttp will read it upstream (no space, CR, LF or NUL to split a line). */
-const VALID_TARGET = /^[\x21-\x7e]+$/;
+/** A request target as node:http sends one: no space, CR, LF, NUL or other control to split a line (its INVALID_PATH_REGEX). */
+const VALID_TARGET = /^[\x21-\xff]+$/;
 
 /**
  * The request line and header block sent to an upstream, as one latin1 string (one write). Every value is checked
@@ -37,8 +37,11 @@ function headerLine(name: string, value: string): string {
   return `${name}: ${value}\r\n`;
 }
 
+/** The code of a request that cannot be sent upstream. */
+export const INVALID_UPSTREAM_REQUEST = 'ERR_INVALID_UPSTREAM_REQUEST';
+
 function invalidRequest(message: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(message), { code: 'ERR_INVALID_UPSTREAM_REQUEST' });
+  return Object.assign(new Error(message), { code: INVALID_UPSTREAM_REQUEST });
 }
 
 /** A body with a declared Content-Length is sent as it is; one without (chunked upload, HTTP/2 stream) chunked. */

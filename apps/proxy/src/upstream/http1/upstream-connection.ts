@@ -2,7 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type net from 'node:net';
 import type { Readable } from 'node:stream';
 import { ConsumedSocket, HTTPParser, type HttpParser, type ParserError } from '../../http1/llhttp.js';
-import { bodyFraming, requestHead, type BodyFraming } from './request-head.js';
+import type { BodyFraming } from './request-head.js';
 
 /** A request for an upstream: what goes on the wire, and the client body to stream after the head (or null). */
 export interface UpstreamRequest {
@@ -28,8 +28,6 @@ export interface UpstreamHandler {
 
 /** What a connection needs from its pool. */
 export interface ConnectionOwner {
-  /** `host` for a request that carries none (the endpoint). */
-  readonly defaultHost: string;
   /** The response is complete and the connection may carry another request. */
   release(connection: UpstreamConnection): void;
   /** The connection closed. */
@@ -39,6 +37,14 @@ export interface ConnectionOwner {
 /** llhttp: skip the body of this message (HEAD, 304, 1xx), as node:http's client answers it. */
 const SKIP_BODY = 1;
 const STATUS_NOT_MODIFIED = 304;
+
+/** Idle longer than this, a connection is not reused, unless the upstream said how long it keeps it (Keep-Alive). */
+const DEFAULT_IDLE_LIMIT_MS = 4_000;
+/** Taken off an upstream's Keep-Alive timeout, so the proxy stops reusing a connection before the upstream closes it. */
+const KEEP_ALIVE_HINT_MARGIN_MS = 1_000;
+
+/** The upstream's response was refused or could not be relayed; not a broken connection, never retried. */
+export const UPSTREAM_BAD_RESPONSE = 'UPSTREAM_BAD_RESPONSE';
 
 /** The upstream closed the connection before the response was complete; a request sent on it may be retried. */
 export const UPSTREAM_CLOSED = 'UPSTREAM_CLOSED';
@@ -55,8 +61,10 @@ function connectionError(code: string, message: string): NodeJS.ErrnoException {
  * the answer to a later request.
  */
 export class UpstreamConnection {
-  /** When the connection went back to its pool (for the pool's idle sweep). */
+  /** When the connection went back to its pool. */
   idleSince = 0;
+  /** How long it may stay idle and still be reused: the upstream's Keep-Alive timeout less a margin, or 4 s. */
+  idleLimitMs = DEFAULT_IDLE_LIMIT_MS;
   private readonly parser: HttpParser;
   private readonly reading: ConsumedSocket;
   private handler: UpstreamHandler | null = null;
@@ -98,7 +106,7 @@ export class UpstreamConnection {
       upgrade: boolean,
       shouldKeepAlive: boolean,
     ) => this.headersCompleted(headers, statusCode, upgrade, shouldKeepAlive);
-    parser[HTTPParser.kOnBody] = (chunk: Buffer) => this.handler?.onResponseData(chunk);
+    parser[HTTPParser.kOnBody] = (chunk: Buffer) => this.bodyArrived(chunk);
     parser[HTTPParser.kOnMessageComplete] = () => this.messageCompleted();
     parser[HTTPParser.kOnExecute] = (result: number | ParserError) => this.parsed(result);
     this.parser = parser;
@@ -115,19 +123,13 @@ export class UpstreamConnection {
     return this.handler === handler;
   }
 
-  /** Sends `request`; `handler` hears about its response. Errors, even for a request that cannot be sent, go to it. */
-  send(request: UpstreamRequest, handler: UpstreamHandler): void {
+  /** Sends `request` (its head already made, see request-head); `handler` hears about its response. */
+  send(head: string, framing: BodyFraming, request: UpstreamRequest, handler: UpstreamHandler): void {
     this.handler = handler;
     this.requestSent = false;
     this.headOnly = request.method === 'HEAD';
     this.keepAlive = false;
-    this.framing = bodyFraming(request.headers, request.body !== null);
-    let head: string;
-    try {
-      head = requestHead(request.method, request.target, request.headers, this.owner.defaultHost, this.framing);
-    } catch (err) {
-      return this.fail(err as NodeJS.ErrnoException);
-    }
+    this.framing = framing;
     this.socket.write(head, 'latin1');
     if (request.body === null) {
       this.requestSent = true;
@@ -204,7 +206,7 @@ export class UpstreamConnection {
   private parsed(result: number | ParserError): void {
     if (typeof result !== 'number') return this.fail(parseError(result));
     // Bytes no request asked for (on an idle connection, or after a complete response): they answer nothing.
-    if (this.unsolicited) return this.fail(connectionError('UPSTREAM_BAD_RESPONSE', 'upstream sent more than the response'));
+    if (this.unsolicited) return this.fail(connectionError(UPSTREAM_BAD_RESPONSE, 'upstream sent more than the response'));
     this.settle();
   }
 
@@ -231,7 +233,7 @@ export class UpstreamConnection {
     if (handler === null || this.unsolicited) return SKIP_BODY;
     if (upgrade || status === 101) {
       // The proxy never asks an HTTP request to switch protocols here (upgrades have their own path).
-      this.fail(connectionError('UPSTREAM_BAD_RESPONSE', 'upstream switched protocols unasked'));
+      this.fail(connectionError(UPSTREAM_BAD_RESPONSE, 'upstream switched protocols unasked'));
       return SKIP_BODY;
     }
     if (status < 200) {
@@ -239,8 +241,26 @@ export class UpstreamConnection {
       return SKIP_BODY;
     }
     this.keepAlive = shouldKeepAlive;
-    handler.onResponseStart(status, raw);
+    this.idleLimitMs = keepAliveHint(raw) ?? DEFAULT_IDLE_LIMIT_MS;
+    try {
+      handler.onResponseStart(status, raw);
+    } catch (err) {
+      // Relaying it threw (a head HTTP/2 cannot carry: a repeated Date, a status above 599): never into the read
+      // callback, where it would end the process.
+      this.fail(unrelayable(err as Error));
+      return SKIP_BODY;
+    }
     return this.headOnly || status === STATUS_NOT_MODIFIED ? SKIP_BODY : 0;
+  }
+
+  private bodyArrived(chunk: Buffer): void {
+    const handler = this.handler;
+    if (handler === null) return;
+    try {
+      handler.onResponseData(chunk);
+    } catch (err) {
+      this.fail(unrelayable(err as Error));
+    }
   }
 
   private messageCompleted(): void {
@@ -257,7 +277,11 @@ export class UpstreamConnection {
     if (!this.keepAlive || !this.requestSent) this.spent = true;
     this.detachBody();
     this.reading.setReading(true);
-    handler.onResponseEnd();
+    try {
+      handler.onResponseEnd();
+    } catch {
+      // The client's response could not be ended (its stream is gone): nothing is left to report to.
+    }
   }
 
   private ended(): void {
@@ -293,3 +317,20 @@ function parseError(err: ParserError): NodeJS.ErrnoException {
   return Object.assign(new Error(`upstream response refused: ${err.reason ?? err.message}`), { code: err.code });
 }
 
+
+function unrelayable(err: Error): NodeJS.ErrnoException {
+  return Object.assign(new Error(`upstream response cannot be relayed: ${err.message}`), { code: UPSTREAM_BAD_RESPONSE });
+}
+
+/**
+ * How long the upstream said it keeps an idle connection (`Keep-Alive: timeout=N`), less a margin, in ms; null
+ * without one. As undici and node:http's Agent read it: reusing a connection the upstream is closing fails the request.
+ */
+function keepAliveHint(lines: readonly string[]): number | null {
+  for (let i = 0; i < lines.length; i += 2) {
+    if (lines[i]!.length !== 10 || lines[i]!.toLowerCase() !== 'keep-alive') continue;
+    const timeout = /(?:^|[\s,])timeout\s*=\s*(\d{1,6})(?:$|[\s,])/i.exec(lines[i + 1]!);
+    if (timeout) return Math.max(0, Number(timeout[1]) * 1000 - KEEP_ALIVE_HINT_MARGIN_MS);
+  }
+  return null;
+}

@@ -1,6 +1,7 @@
 import net, { isIP } from 'node:net';
 import tls from 'node:tls';
 import type { UpstreamTlsTarget } from '../tls-options.js';
+import { bodyFraming, requestHead } from './request-head.js';
 import { UpstreamConnection, type ConnectionOwner, type UpstreamHandler, type UpstreamRequest } from './upstream-connection.js';
 
 /** Connecting may take this long before the request fails with 504 (the proxy's upstream timeout still bounds it). */
@@ -14,6 +15,7 @@ const TCP_KEEPALIVE_MS = 60_000;
  * Pool was configured: the proxy's in-flight requests bound the connections, and the upstream timeout bounds a wait.
  */
 export class UpstreamPool implements ConnectionOwner {
+  /** `host` for a request that carries none (an HTTP/1.0 client's): the endpoint. */
   readonly defaultHost: string;
   /** No new request is meant for this pool (its endpoint left the table); connections close once their request ends. */
   closed = false;
@@ -30,12 +32,33 @@ export class UpstreamPool implements ConnectionOwner {
     this.defaultHost = `${isIP(address) === 6 ? `[${address}]` : address}:${port}`;
   }
 
-  /** Sends `request` on an idle connection or a new one; everything after is reported to `handler`. */
-  request(request: UpstreamRequest, handler: UpstreamHandler): UpstreamConnection {
-    const connection = this.idle.pop() ?? this.connect();
+  /**
+   * Sends `request` on an idle connection or a new one; everything after is reported to `handler`. A request that
+   * cannot be sent (a value HTTP/1.1 cannot carry) is reported at once, before any connection is taken: null then.
+   */
+  request(request: UpstreamRequest, handler: UpstreamHandler): UpstreamConnection | null {
+    const framing = bodyFraming(request.headers, request.body !== null);
+    let head: string;
+    try {
+      head = requestHead(request.method, request.target, request.headers, this.defaultHost, framing);
+    } catch (err) {
+      handler.onResponseError(err as NodeJS.ErrnoException);
+      return null;
+    }
+    const connection = this.takeIdle(Date.now()) ?? this.connect();
     this.busy.add(connection);
-    connection.send(request, handler);
+    connection.send(head, framing, request, handler);
     return connection;
+  }
+
+  /** The most recently used connection still within its idle limit; the ones past it are closed on the way. */
+  private takeIdle(now: number): UpstreamConnection | undefined {
+    let connection: UpstreamConnection | undefined;
+    while ((connection = this.idle.pop()) !== undefined) {
+      if (now - connection.idleSince < connection.idleLimitMs) return connection;
+      connection.destroy();
+    }
+    return undefined;
   }
 
   release(connection: UpstreamConnection): void {
@@ -51,9 +74,14 @@ export class UpstreamPool implements ConnectionOwner {
     if (at !== -1) this.idle.splice(at, 1);
   }
 
-  /** Closes connections idle since before `cutoff` (the oldest are first in the list). */
-  closeIdleSince(cutoff: number): void {
-    while (this.idle.length > 0 && this.idle[0]!.idleSince < cutoff) this.idle.shift()!.destroy();
+  /** Closes the idle connections past their idle limit at `now`. */
+  closeExpired(now: number): void {
+    for (let i = this.idle.length - 1; i >= 0; i--) {
+      const connection = this.idle[i]!;
+      if (now - connection.idleSince < connection.idleLimitMs) continue;
+      this.idle.splice(i, 1);
+      connection.destroy();
+    }
   }
 
   /** Idle connections close now, busy ones when their request is over. */
