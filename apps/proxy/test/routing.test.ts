@@ -275,6 +275,29 @@ describe('pooled upstream connections', () => {
     expect(res.json.name).toBe('staying');
   });
 
+  it("honours the upstream's Keep-Alive timeout, less a second, before reusing a connection", async () => {
+    // An upstream that keeps idle connections for `timeout` seconds says so; reusing one it is closing would fail a
+    // POST (never retried), so the proxy stops reusing a second early: at timeout=1, never.
+    let hint = 'timeout=1';
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      socket.on('error', () => undefined);
+      socket.on('data', () => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\nKeep-Alive: ${hint}\r\n\r\nok`));
+    });
+    extraServers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint((server.address() as net.AddressInfo).port)]) });
+    for (const path of ['/a', '/b', '/c']) expect((await request(p.httpPort, path, { method: 'POST', body: 'x' })).body).toBe('ok');
+    expect(connections).toBe(3);
+    hint = 'timeout=3, max=100';
+    for (const path of ['/d', '/e', '/f']) expect((await request(p.httpPort, path, { method: 'POST', body: 'x' })).body).toBe('ok');
+    expect(connections).toBe(4); // the first of these opened one; the next two reused it (idle well under 2 s)
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect((await request(p.httpPort, '/g', { method: 'POST', body: 'x' })).body).toBe('ok');
+    expect(connections).toBe(5); // idle past 3 s − 1 s: not reused
+  });
+
   it('does not replay a request with a body: 502 instead', async () => {
     const flaky = await flakyKeepAliveUpstream();
     const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(flaky.port)]) });

@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Certificate, UpstreamTls } from '@portico/model';
 import { certificateAuthority, type TestCertificate } from '@portico/testing';
 import { resolveUpstreamTls, type UpstreamTlsTarget } from './tls-options.js';
+import { INVALID_UPSTREAM_REQUEST } from './http1/request-head.js';
+import { UPSTREAM_BAD_RESPONSE, UPSTREAM_CLOSED } from './http1/upstream-connection.js';
 import { classifyUpstreamError } from './upstream-errors.js';
 
 const logger = pino({ level: 'silent' });
@@ -73,5 +75,12 @@ describe('classifyUpstreamError', () => {
     // HTTP/2 streams waiting for their session carry the session's error as the cause.
     expect(classifyUpstreamError(err('ERR_HTTP2_STREAM_CANCEL', err('DEPTH_ZERO_SELF_SIGNED_CERT')))).toBe('tls_verify');
     expect(classifyUpstreamError(err('ERR_HTTP2_STREAM_ERROR'))).toBe('reset');
+  });
+
+  it('tells a response the proxy refuses and a request it cannot send from a broken connection', () => {
+    expect(classifyUpstreamError(err('HPE_INVALID_TRANSFER_ENCODING'))).toBe('invalid_response');
+    expect(classifyUpstreamError(err(UPSTREAM_BAD_RESPONSE))).toBe('invalid_response');
+    expect(classifyUpstreamError(err(INVALID_UPSTREAM_REQUEST))).toBe('invalid_request');
+    expect(classifyUpstreamError(err(UPSTREAM_CLOSED))).toBe('reset');
   });
 });
