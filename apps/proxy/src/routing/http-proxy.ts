@@ -15,7 +15,7 @@ import { clientIpOf, relayedResponseHeaders, requestHost, stripHopByHop, upstrea
 import { endsStream, h2RequestHeaders, relayTrailers, respondWithoutBody, wasRefused } from './h2-forward.js';
 import { HTTP_POLICY_ROUTE, isMisdirected, plainHttpVerdict, serverNameOf } from './http-policy.js';
 import { Http1Request } from '../http1/request.js';
-import type { Http1Response } from '../http1/response.js';
+import { Http1Response } from '../http1/response.js';
 import { NO_CONFIG_MESSAGE, NO_ENDPOINTS_MESSAGE, type ProxyContext } from './proxy-context.js';
 import { UNMATCHED, resolveRoute } from './resolve-route.js';
 
@@ -127,7 +127,18 @@ class Exchange implements UpstreamHandler {
   // the timer.
   onResponseStart(status: number, headerLines: string[]): void {
     clearTimeout(this.timer);
-    writeHead(this.res, status, relayedResponseHeaders(headerLines));
+    try {
+      writeHead(this.res, status, relayedResponseHeaders(headerLines));
+    } catch (err) {
+      // Node's HTTP/2 response keeps the headers it refused (a repeated Date): dropped, or the 502 would throw too.
+      // Its removeHeader('date') only stops it adding its own, so a Date of the proxy's replaces the upstream's.
+      const { res } = this;
+      if (!(res instanceof Http1Response) && !res.headersSent) {
+        for (const name of res.getHeaderNames()) res.removeHeader(name);
+        if (res.hasHeader('date')) res.setHeader('date', new Date().toUTCString());
+      }
+      throw err;
+    }
   }
 
   onResponseData(chunk: Buffer): void {

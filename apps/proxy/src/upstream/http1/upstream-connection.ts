@@ -264,6 +264,8 @@ export class UpstreamConnection {
   }
 
   private messageCompleted(): void {
+    // Trailer lines of a chunked body arrive like header lines (kOnHeaders): they are not the next message's.
+    this.partialHeaders = null;
     if (this.informational) {
       this.informational = false;
       return;
