@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { area } from './lib/profile.mjs';
 import { summarise, table } from './lib/report.mjs';
-import { cpuUsPer, median, parseCpuTicks, parseDurationMs, parseRssKb, parseWrk, percentile } from './lib/stats.mjs';
+import { cpuUsPer, median, medianInterval, pairedRatios, parseCpuTicks, parseDurationMs, parseRssKb, parseWrk, percentile } from './lib/stats.mjs';
 
 const WRK = `Running 2s test @ http://127.0.0.1:8000/small
   1 threads and 50 connections
@@ -38,6 +38,22 @@ test('/proc/<pid>/stat: utime + stime, even with spaces and parentheses in the n
 test('median: middle value, or the mean of the two middle ones', () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 3, 2]), 2.5);
+});
+
+test('paired ratios: one per round with both proxies, and a bootstrap interval around their median', () => {
+  const cells = [
+    { scenario: 's', proxy: 'a', round: 0, rps: 100 },
+    { scenario: 's', proxy: 'b', round: 0, rps: 110 },
+    { scenario: 's', proxy: 'a', round: 1, rps: 200 },
+    { scenario: 's', proxy: 'b', round: 1, rps: 180 },
+    { scenario: 's', proxy: 'a', round: 2, rps: 50 },
+    { scenario: 'other', proxy: 'b', round: 2, rps: 1 },
+  ];
+  assert.deepEqual(pairedRatios(cells, 's', 'b', 'a', 'rps'), [1.1, 0.9]);
+  const [low, high] = medianInterval([0.9, 1.1, 1.0, 0.95, 1.05]);
+  assert.ok(low >= 0.9 && low <= 1.0 && high >= 1.0 && high <= 1.1, `${low}–${high}`);
+  assert.deepEqual(medianInterval([1, 1, 1]), [1, 1]);
+  assert.deepEqual(medianInterval([0.5, 2]), medianInterval([0.5, 2]), 'seeded: the same values give the same interval');
 });
 
 test('percentile: nearest rank', () => {

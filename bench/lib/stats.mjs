@@ -53,5 +53,30 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * A 95% bootstrap interval for the median of `values`: `resamples` resamplings with replacement, drawn from a seeded
+ * generator so the same values always give the same interval.
+ */
+export function medianInterval(values, resamples = 10_000, seed = 12345) {
+  let state = seed;
+  const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const medians = [];
+  for (let i = 0; i < resamples; i++) medians.push(median(values.map(() => values[Math.floor(random() * values.length)])));
+  medians.sort((a, b) => a - b);
+  return [percentile(medians, 2.5), percentile(medians, 97.5)];
+}
+
+/**
+ * Per-round ratios `proxy ÷ reference` of one scenario's cells (a --json report): each round's two proxies ran back
+ * to back, so a round's ratio cancels the machine's slow spells that a ratio of medians keeps.
+ */
+export function pairedRatios(cells, scenario, proxy, reference, field) {
+  const of = (name) => new Map(cells.filter((c) => c.scenario === scenario && c.proxy === name).map((c) => [c.round, c[field]]));
+  const mine = of(proxy);
+  const ratios = [];
+  for (const [round, value] of of(reference)) if (mine.has(round)) ratios.push(mine.get(round) / value);
+  return ratios;
+}
+
 /** CPU microseconds per unit of work from a tick delta. */
 export const cpuUsPer = (ticks, units) => (units > 0 ? (ticks * 1e6) / CLK_TCK / units : NaN);
