@@ -319,7 +319,6 @@ function parseError(err: ParserError): NodeJS.ErrnoException {
   return Object.assign(new Error(`upstream response refused: ${err.reason ?? err.message}`), { code: err.code });
 }
 
-
 function unrelayable(err: Error): NodeJS.ErrnoException {
   return Object.assign(new Error(`upstream response cannot be relayed: ${err.message}`), { code: UPSTREAM_BAD_RESPONSE });
 }

@@ -51,11 +51,14 @@ export class UpstreamPool implements ConnectionOwner {
     return connection;
   }
 
-  /** The most recently used connection still within its idle limit; the ones past it are closed on the way. */
+  /**
+   * The most recently used connection still within its idle limit; the ones past it are closed on the way, and one
+   * the upstream just closed (destroyed, its 'close' not yet emitted) is passed over.
+   */
   private takeIdle(now: number): UpstreamConnection | undefined {
     let connection: UpstreamConnection | undefined;
     while ((connection = this.idle.pop()) !== undefined) {
-      if (now - connection.idleSince < connection.idleLimitMs) return connection;
+      if (!connection.socket.destroyed && now - connection.idleSince < connection.idleLimitMs) return connection;
       connection.destroy();
     }
     return undefined;
