@@ -2,6 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProxyHandle, ProxyOptions } from '../src/index.js';
+import { captureLogger } from './support/capture-logger.js';
 import { request, requestJson } from './support/client.js';
 import { startTestProxy } from './support/test-proxy.js';
 import { catchAll, cluster, endpoint, route, table, vhost } from './support/tables.js';
@@ -213,6 +214,19 @@ describe('upstream failures', () => {
     const p = await proxyWith({ initialTable: catchAll(1, 'c', [endpoint(switching.port)]) });
     expect((await request(p.httpPort, '/')).status).toBe(502);
     expect(switching.requests).toHaveLength(1);
+  });
+
+  it('says why it refused an upstream response: to the client in general, to the operator with the parser reason, once per interval', async () => {
+    const smuggling = await rawUpstream((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'));
+    const { logger, lines } = captureLogger();
+    const p = await proxyWith({ logger, initialTable: catchAll(1, 'c', [endpoint(smuggling.port)]) });
+    for (let i = 0; i < 3; i++) {
+      const res = await request(p.httpPort, '/');
+      expect({ status: res.status, body: res.body }).toEqual({ status: 502, body: 'Bad Gateway: the upstream response was invalid\n' });
+    }
+    const refusals = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'the upstream response was refused');
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]).toMatchObject({ clusterId: 'c', upstream: `127.0.0.1:${smuggling.port}`, code: expect.stringMatching(/^HPE_/), err: expect.stringMatching(/Transfer-Encoding|Content-Length/i) });
   });
 
   it('answers 504 when the upstream does not send headers in time', async () => {

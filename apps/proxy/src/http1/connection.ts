@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import { CONTINUE_EXPECTATION, ConsumedSocket, HTTPParser, METHODS, type HttpParser, type ParserError } from './llhttp.js';
+import { CONTINUE_EXPECTATION, ConsumedSocket, HTTPParser, METHODS, UPGRADE, type HeadersComplete, type HttpParser, type ParserError } from './llhttp.js';
 import { Http1Request, joinHeaderLines } from './request.js';
 import { Http1Response, type ResponseChannel } from './response.js';
 
@@ -19,8 +19,6 @@ export interface ConnectionHost {
 
 /** Requests received behind the one being answered (pipelining) before the proxy stops reading the connection. */
 const MAX_WAITING = 16;
-/** llhttp: skip the body and stop after this message (node:http's answer for an upgrade it takes). */
-const UPGRADE = 2;
 
 /** The error the body of a request whose connection closed mid-upload ends with (node:http's, for IncomingMessage). */
 function abortedError(): NodeJS.ErrnoException {
@@ -75,17 +73,9 @@ export class Http1Connection implements ResponseChannel {
     parser.maxHeaderPairs = host.maxHeadersCount * 2;
     parser[HTTPParser.kOnMessageBegin] = () => this.messageBegan();
     parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => this.headersArrived(headers, url);
-    parser[HTTPParser.kOnHeadersComplete] = (
-      versionMajor: number,
-      versionMinor: number,
-      headers: string[] | undefined,
-      method: number,
-      url: string | undefined,
-      _statusCode: unknown,
-      _statusMessage: unknown,
-      upgrade: boolean,
-      shouldKeepAlive: boolean,
-    ) => this.headersCompleted(versionMajor, versionMinor, headers, method, url, upgrade, shouldKeepAlive);
+    const headersComplete: HeadersComplete = (major, minor, headers, method, url, _status, _message, upgrade, keepAlive) =>
+      this.headersCompleted(major, minor, headers, method, url, upgrade, keepAlive);
+    parser[HTTPParser.kOnHeadersComplete] = headersComplete;
     parser[HTTPParser.kOnBody] = (chunk: Buffer) => this.bodyArrived(chunk);
     parser[HTTPParser.kOnMessageComplete] = () => this.messageCompleted();
     parser[HTTPParser.kOnExecute] = (result: number | ParserError) => this.executed(result);
@@ -175,7 +165,6 @@ export class Http1Connection implements ResponseChannel {
     if (typeof result !== 'number') this.fail(result);
     else if (this.upgradeRequest) this.handOver(this.upgradeRequest, this.parser.getCurrentBuffer().subarray(result));
   }
-
 
   /** The client's FIN: as node:http (without httpAllowHalfOpen), a truncated message is an error, else we close too. */
   private readonly onEnd = (): void => {
@@ -292,7 +281,7 @@ export class Http1Connection implements ResponseChannel {
 
   private messageCompleted(): void {
     this.messageStartedAt = 0;
-    // Trailer lines of a chunked body arrive like header lines; they are dropped (the upstream connection would not send them).
+    // Trailer lines of a chunked body arrive like header lines; they are dropped, not relayed upstream.
     this.partialHeaders = [];
     this.partialUrl = '';
     const req = this.receiving;

@@ -21,6 +21,27 @@ export interface HttpParser {
   [callback: number]: unknown;
 }
 
+/**
+ * kOnHeadersComplete, as the binding calls it (request or response fields, the other kind's left empty). Its return
+ * tells llhttp what follows: 0 the body, SKIP_BODY or UPGRADE.
+ */
+export type HeadersComplete = (
+  versionMajor: number,
+  versionMinor: number,
+  headers: string[] | undefined,
+  method: number,
+  url: string | undefined,
+  statusCode: number,
+  statusMessage: string | undefined,
+  upgrade: boolean,
+  shouldKeepAlive: boolean,
+) => number;
+
+/** kOnHeadersComplete's answer for a message without a body though it may declare one (HEAD, 304, 1xx). */
+export const SKIP_BODY = 1;
+/** kOnHeadersComplete's answer for an upgrade: no body, and stop after this message (node:http's for one it takes). */
+export const UPGRADE = 2;
+
 export interface ParserError extends Error {
   code: string;
   bytesParsed: number;

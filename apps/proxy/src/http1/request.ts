@@ -4,7 +4,10 @@ import type net from 'node:net';
 import { Readable } from 'node:stream';
 import { FIRST_VALUE_ONLY } from '../routing/forwarded-headers.js';
 
-/** A request body as a stream (what the upstream connection and `pipe` read); the connection pushes what llhttp decodes into it. */
+/**
+ * A request body as a stream (what the upstream connection and `pipe` read); the connection pushes what llhttp
+ * decodes into it.
+ */
 export class Http1Body extends Readable {
   constructor(private readonly wantsMore: () => void) {
     super();

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import {
   classifyUpstreamError,
-  logUpstreamTlsFailure,
+  logUpstreamFailure,
   UPSTREAM_TLS_UNUSABLE_MESSAGE,
   upstreamFailureMessage,
   upstreamFailureStatus,
@@ -261,11 +261,11 @@ class Exchange implements UpstreamHandler {
     this.answerFailure(err);
   }
 
-  /** 502 (504 for a connect timeout) with the reason counted and, for TLS, logged; mid-response, cut the client. */
+  /** 502 (504 for a connect timeout) with the reason counted and, where it helps, logged; mid-response, cut the client. */
   private answerFailure(err: NodeJS.ErrnoException): void {
     const reason = classifyUpstreamError(err);
     const clusterId = this.clusterId ?? UNMATCHED;
-    if (reason === 'tls_verify' || reason === 'tls') logUpstreamTlsFailure(this.ctx.logger, clusterId, this.endpoint?.key ?? UNMATCHED, err);
+    logUpstreamFailure(this.ctx.logger, reason, clusterId, this.endpoint?.key ?? UNMATCHED, err);
     if (!this.res.headersSent) {
       this.ctx.metrics.upstreamError(clusterId, reason);
       this.replyLocally(upstreamFailureStatus(reason), upstreamFailureMessage(reason));

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { clientIpOf, stripHopByHop, upstreamRequestHeaders } from './forwarded-headers.js';
 import {
   classifyUpstreamError,
-  logUpstreamTlsFailure,
+  logUpstreamFailure,
   UPSTREAM_TLS_UNUSABLE_MESSAGE,
   upstreamFailureMessage,
   upstreamFailureStatus,
@@ -183,7 +183,7 @@ export function createUpgradeHandler(ctx: ProxyContext, tunnels: Set<Duplex>): (
       if (timedOut) return; // the 504 is already on its way
       if (status !== 0) return void socket.destroy();
       const reason = classifyUpstreamError(err);
-      if (reason === 'tls_verify' || reason === 'tls') logUpstreamTlsFailure(ctx.logger, clusterId ?? 'none', endpoint.key, err);
+      logUpstreamFailure(ctx.logger, reason, clusterId ?? 'none', endpoint.key, err);
       ctx.metrics.upstreamError(clusterId ?? 'none', reason);
       fail(upstreamFailureStatus(reason), upstreamFailureMessage(reason));
     });

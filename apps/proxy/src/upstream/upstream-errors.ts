@@ -94,23 +94,38 @@ export function upstreamFailureMessage(reason: UpstreamFailureReason): string {
   }
 }
 
-const TLS_LOG_INTERVAL_MS = 10_000;
-const lastTlsLog = new WeakMap<Logger, Map<string, { at: number; suppressed: number }>>();
+const FAILURE_LOG_INTERVAL_MS = 10_000;
+const lastFailureLog = new WeakMap<Logger, Map<string, { at: number; suppressed: number }>>();
 
 /**
- * Says why TLS to an upstream failed: the error code and OpenSSL's or Node's message, which name certificates and
- * routines but never key material. A misconfigured CA fails every request, so each cluster and code is logged at
- * most once per interval, with the number of failures left out since.
+ * The failures an operator must be told the cause of, since the client's 502 does not say it: TLS, and a response or
+ * request the proxy refused (the message names the header or the parser's reason). Refused connections, resets and
+ * timeouts are counted only, as before.
  */
-export function logUpstreamTlsFailure(logger: Logger, clusterId: string, upstream: string, err: NodeJS.ErrnoException): void {
+const LOGGED_FAILURES: Partial<Record<UpstreamFailureReason, string>> = {
+  tls_verify: 'TLS to the upstream failed',
+  tls: 'TLS to the upstream failed',
+  invalid_response: 'the upstream response was refused',
+  invalid_request: 'the request could not be sent to the upstream',
+};
+
+/**
+ * Says why a request to an upstream failed, for the reasons in LOGGED_FAILURES: the error code and its message, which
+ * name certificates, routines, headers or the parser's reason but never key material or header values. A
+ * misconfigured CA or a broken upstream fails every request, so each cluster and code is logged at most once per
+ * interval, with the number of failures left out since.
+ */
+export function logUpstreamFailure(logger: Logger, reason: UpstreamFailureReason, clusterId: string, upstream: string, err: NodeJS.ErrnoException): void {
+  const message = LOGGED_FAILURES[reason];
+  if (message === undefined) return;
   const code = failureCode(err) ?? 'unknown';
-  let byKey = lastTlsLog.get(logger);
-  if (!byKey) lastTlsLog.set(logger, (byKey = new Map()));
+  let byKey = lastFailureLog.get(logger);
+  if (!byKey) lastFailureLog.set(logger, (byKey = new Map()));
   if (byKey.size > 1_000) byKey.clear(); // cluster ids come and go with tables; keep this bounded
   const key = `${clusterId}\u0000${code}`;
   const now = Date.now();
   const last = byKey.get(key);
-  if (last && now - last.at < TLS_LOG_INTERVAL_MS) {
+  if (last && now - last.at < FAILURE_LOG_INTERVAL_MS) {
     last.suppressed++;
     return;
   }
@@ -118,6 +133,6 @@ export function logUpstreamTlsFailure(logger: Logger, clusterId: string, upstrea
   const cause = err.code === 'ERR_HTTP2_STREAM_CANCEL' ? (err.cause as Error | undefined) : undefined;
   logger.warn(
     { clusterId, upstream, code, err: (cause ?? err).message, suppressedSinceLast: last?.suppressed ?? 0 },
-    'TLS to the upstream failed',
+    message,
   );
 }

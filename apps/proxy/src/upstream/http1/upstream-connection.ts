@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type net from 'node:net';
 import type { Readable } from 'node:stream';
-import { ConsumedSocket, HTTPParser, type HttpParser, type ParserError } from '../../http1/llhttp.js';
+import { ConsumedSocket, HTTPParser, SKIP_BODY, type HeadersComplete, type HttpParser, type ParserError } from '../../http1/llhttp.js';
 import type { BodyFraming } from './request-head.js';
 
 /** A request for an upstream: what goes on the wire, and the client body to stream after the head (or null). */
@@ -34,8 +34,6 @@ export interface ConnectionOwner {
   forget(connection: UpstreamConnection): void;
 }
 
-/** llhttp: skip the body of this message (HEAD, 304, 1xx), as node:http's client answers it. */
-const SKIP_BODY = 1;
 const STATUS_NOT_MODIFIED = 304;
 
 /** Idle longer than this, a connection is not reused, unless the upstream said how long it keeps it (Keep-Alive). */
@@ -95,17 +93,9 @@ export class UpstreamConnection {
     parser.maxHeaderPairs = 4_000;
     parser[HTTPParser.kOnMessageBegin] = () => this.messageBegan();
     parser[HTTPParser.kOnHeaders] = (headers: string[]) => this.headersArrived(headers);
-    parser[HTTPParser.kOnHeadersComplete] = (
-      _versionMajor: number,
-      _versionMinor: number,
-      headers: string[] | undefined,
-      _method: number,
-      _url: string | undefined,
-      statusCode: number,
-      _statusMessage: string | undefined,
-      upgrade: boolean,
-      shouldKeepAlive: boolean,
-    ) => this.headersCompleted(headers, statusCode, upgrade, shouldKeepAlive);
+    const headersComplete: HeadersComplete = (_major, _minor, headers, _method, _url, status, _message, upgrade, keepAlive) =>
+      this.headersCompleted(headers, status, upgrade, keepAlive);
+    parser[HTTPParser.kOnHeadersComplete] = headersComplete;
     parser[HTTPParser.kOnBody] = (chunk: Buffer) => this.bodyArrived(chunk);
     parser[HTTPParser.kOnMessageComplete] = () => this.messageCompleted();
     parser[HTTPParser.kOnExecute] = (result: number | ParserError) => this.parsed(result);
